@@ -1,0 +1,135 @@
+// Command klcourse is the course tool: it sets up a machine for the course,
+// executes and renders the notebooks headlessly, fetches and verifies the data
+// sets, generates the student exercises from the instructor solutions, and
+// measures the speed of the course's models.
+//
+// Usage:
+//
+//	klcourse COMMAND [FLAGS] [ARGS]
+//
+// Run "klcourse help" for the list of commands and "klcourse COMMAND -h" for
+// the flags of one.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// A command is one subcommand of klcourse. Each lives in a file of its own and
+// registers itself with register from an init function.
+type command struct {
+	name    string
+	summary string // one line, for "klcourse help"
+	// run executes the command with the arguments that follow its name.
+	// It returns errSilent after it has already reported a failure itself.
+	run func(args []string) error
+}
+
+var commands = map[string]command{}
+
+func register(c command) {
+	if _, dup := commands[c.name]; dup {
+		panic("klcourse: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// errSilent makes klcourse exit with status 1 without printing anything more:
+// the command has reported its failures already.
+var errSilent = errors.New("failed")
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stderr))
+}
+
+func dispatch(args []string, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "klcourse: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	err := c.run(args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errSilent):
+		return 1
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "klcourse %s: %v\n", c.name, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "klcourse %s: %v\n", c.name, err)
+		return 1
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "klcourse: the course tool for the KL-divergence course.")
+	fmt.Fprintln(w, "\nUsage: klcourse COMMAND [FLAGS] [ARGS]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun \"klcourse COMMAND -h\" for the flags of a command.")
+}
+
+// errUsage marks errors in the command line: klcourse exits with status 2.
+var errUsage = errors.New("usage")
+
+// usageError formats a command-line error that makes klcourse exit with status 2.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+}
+
+// newFlagSet returns a flag set for a subcommand whose errors are returned, not
+// fatal, and whose usage line names the subcommand and its arguments.
+func newFlagSet(name, argsUsage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("klcourse "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: klcourse %s [FLAGS] %s\n\nFlags:\n", name, argsUsage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args with fs, allowing flags after positional arguments
+// ("klcourse run notebooks --quick"), and returns the positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/klcourse/klcourse/pkg/course"
+)
+
+func init() {
+	register(command{
+		name:    "setup",
+		summary: "install or verify Jupyter, the GoNB kernel, the tools, ONNX Runtime and the data",
+		run:     runSetup,
+	})
+}
+
+// A setupStep checks one thing the course needs on this machine and, where it
+// can, installs it. Steps live next to what they install and register
+// themselves with registerSetupStep; they run in increasing order.
+type setupStep struct {
+	order int
+	name  string
+	// check reports what is installed (a version, a path) or an error that
+	// says what is missing or broken.
+	check func(env *setupEnv) (string, error)
+	// install installs or repairs what check found missing. Nil when the step
+	// cannot install by itself.
+	install func(env *setupEnv) error
+	// fix returns the exact shell command a person runs to fix the step by
+	// hand; setup prints it for every step that is still missing.
+	fix func(env *setupEnv) string
+}
+
+var setupSteps []setupStep
+
+func registerSetupStep(s setupStep) {
+	setupSteps = append(setupSteps, s)
+	sort.SliceStable(setupSteps, func(i, j int) bool { return setupSteps[i].order < setupSteps[j].order })
+}
+
+// setupEnv is what the setup steps share.
+type setupEnv struct {
+	root      string    // the klcourse module's root directory
+	home      string    // course.Home(): where tools are installed
+	checkOnly bool      // verify only, install nothing
+	out       io.Writer // progress and results
+	// kernelEnv collects environment variables that earlier steps want set in
+	// the GoNB kernel's environment (kernel.json); the kernel step writes them.
+	kernelEnv map[string]string
+}
+
+func runSetup(args []string) error {
+	fs := newFlagSet("setup", "")
+	checkOnly := fs.Bool("check", false, "only verify; install nothing and print the command that fixes each missing piece")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	home, err := course.Home()
+	if err != nil {
+		return fmt.Errorf("cannot find the course's home directory: %w (set %s)", err, course.HomeEnv)
+	}
+	env := &setupEnv{root: root, home: home, checkOnly: *checkOnly, out: os.Stdout, kernelEnv: map[string]string{}}
+	fmt.Fprintf(env.out, "klcourse setup: module %s, tools in %s\n", root, home)
+	var missing []setupStep
+	for _, s := range setupSteps {
+		if !runSetupStep(env, s) {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) == 0 {
+		fmt.Fprintln(env.out, "\nEverything the course needs is in place.")
+		return nil
+	}
+	fmt.Fprintln(env.out, "\nMissing; run these commands to fix:")
+	for _, s := range missing {
+		fmt.Fprintf(env.out, "  %-12s %s\n", s.name+":", s.fix(env))
+	}
+	return errSilent
+}
+
+// runSetupStep checks s, installs it when it is missing and installing is
+// allowed, and reports whether s is in place afterwards.
+func runSetupStep(env *setupEnv, s setupStep) bool {
+	what, err := s.check(env)
+	if err == nil {
+		fmt.Fprintf(env.out, "  ok       %-12s %s\n", s.name, what)
+		return true
+	}
+	if env.checkOnly || s.install == nil {
+		fmt.Fprintf(env.out, "  MISSING  %-12s %s\n", s.name, oneLine(err))
+		return false
+	}
+	fmt.Fprintf(env.out, "  install  %-12s (%s)\n", s.name, oneLine(err))
+	if err := s.install(env); err != nil {
+		fmt.Fprintf(env.out, "  FAILED   %-12s %s\n", s.name, oneLine(err))
+		return false
+	}
+	what, err = s.check(env)
+	if err != nil {
+		fmt.Fprintf(env.out, "  FAILED   %-12s installed, but the check still fails: %s\n", s.name, oneLine(err))
+		return false
+	}
+	fmt.Fprintf(env.out, "  ok       %-12s %s\n", s.name, what)
+	return true
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,59 @@
+// Package course holds what every notebook of the course shares: the run mode
+// (quick or full) and the course's directories on this machine.
+//
+// A notebook runs in quick mode when KLCOURSE_QUICK=1 is set in its kernel's
+// environment (klcourse run --quick sets it). Quick mode exists so that the
+// whole course executes on two CPU cores in CI: every notebook then scales its
+// data and epochs down with Pick. Without it a notebook runs the real course.
+package course
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// QuickEnv is the environment variable that selects quick mode.
+const QuickEnv = "KLCOURSE_QUICK"
+
+// HomeEnv overrides where the course keeps its tools (GoNB, goimports, ONNX Runtime).
+const HomeEnv = "KLCOURSE_HOME"
+
+// Quick reports whether the course runs in quick mode: KLCOURSE_QUICK set to a
+// true value ("1", "true", ...). An unparsable value counts as false.
+func Quick() bool {
+	v, err := strconv.ParseBool(os.Getenv(QuickEnv))
+	return err == nil && v
+}
+
+// Pick returns quick in quick mode and full otherwise. Notebooks use it for
+// every size that quick mode scales down:
+//
+//	epochs := course.Pick(25, 2)
+func Pick[T any](full, quick T) T {
+	if Quick() {
+		return quick
+	}
+	return full
+}
+
+// Mode names the run mode, "quick" or "full", for printing.
+func Mode() string {
+	return Pick("full", "quick")
+}
+
+// Home is the directory where the course installs its tools: $KLCOURSE_HOME
+// when set, otherwise $XDG_DATA_HOME/klcourse, otherwise ~/.local/share/klcourse.
+func Home() (string, error) {
+	if dir := os.Getenv(HomeEnv); dir != "" {
+		return filepath.Abs(dir)
+	}
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
+		return filepath.Join(dir, "klcourse"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "klcourse"), nil
+}

@@ -1,0 +1,37 @@
+package course
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+func TestQuickAndPick(t *testing.T) {
+	for _, tc := range []struct {
+		env   string
+		quick bool
+	}{{"", false}, {"0", false}, {"1", true}, {"true", true}, {"yes", false}} {
+		t.Setenv(QuickEnv, tc.env)
+		if got := Quick(); got != tc.quick {
+			t.Errorf("KLCOURSE_QUICK=%q: Quick() = %v, want %v", tc.env, got, tc.quick)
+		}
+		want := 25
+		if tc.quick {
+			want = 2
+		}
+		if got := Pick(25, 2); got != want {
+			t.Errorf("KLCOURSE_QUICK=%q: Pick(25, 2) = %d, want %d", tc.env, got, want)
+		}
+	}
+}
+
+func TestHome(t *testing.T) {
+	t.Setenv(HomeEnv, "")
+	t.Setenv("XDG_DATA_HOME", "/xdg")
+	if got, _ := Home(); got != filepath.Join("/xdg", "klcourse") {
+		t.Errorf("Home() with XDG_DATA_HOME=/xdg: %q", got)
+	}
+	t.Setenv(HomeEnv, "/opt/kl")
+	if got, _ := Home(); got != "/opt/kl" {
+		t.Errorf("Home() with KLCOURSE_HOME=/opt/kl: %q", got)
+	}
+}
