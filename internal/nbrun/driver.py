@@ -1,0 +1,177 @@
+"""Executes one Jupyter notebook headlessly for `klcourse run`.
+
+The Go side (internal/nbrun) starts this script once per notebook with a
+Python that has nbclient and nbconvert. It executes the code cells in order
+with the notebook's kernel, stops at the first cell that fails or runs past
+the timeout, saves the executed notebook and a static HTML page, and reports
+progress as one JSON object per line on the file descriptor given by
+--events-fd (not stdout: the kernel inherits stdout and may outlive us):
+
+  {"event": "start", "cells": N}
+  {"event": "cell", "index": I, "seconds": S, "status": "ok"|"error"|"timeout", "error": "..."}
+  {"event": "saved", "ipynb": PATH, "html": PATH}
+  {"event": "fatal", "error": "..."}      (the kernel could not run at all)
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import time
+
+import nbformat
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, DeadKernelError
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import coalesce_streams
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+MAX_ERROR_LINES = 30
+
+
+events = sys.stdout  # Replaced by the --events-fd pipe in main.
+
+
+def emit(**event):
+    events.write(json.dumps(event) + "\n")
+    events.flush()
+
+
+def clean(text):
+    return ANSI.sub("", text)
+
+
+def error_text(cell, reply_content):
+    """The error a failed cell shows: what its program wrote to stderr (a
+    panic and its stack), then its error outputs (compiler messages, "exit
+    status 2"), or else the kernel's reply; each text once."""
+    parts = []
+
+    def add(text):
+        text = clean(text).strip()
+        if text and not any(text in p for p in parts):
+            parts.append(text)
+
+    add("".join(
+        out.get("text", "") for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream" and out.get("name") == "stderr"))
+    errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    for out in errors:
+        add("\n".join(line for line in out.get("traceback", []) if line)
+            or "%s: %s" % (out.get("ename", ""), out.get("evalue", "")))
+    if reply_content and not errors:  # Else the reply repeats the error outputs.
+        add(reply_content.get("evalue", ""))
+    lines = "\n".join(parts).splitlines()
+    if len(lines) > MAX_ERROR_LINES:
+        lines = lines[:MAX_ERROR_LINES // 2] + ["..."] + lines[-MAX_ERROR_LINES // 2:]
+    return "\n".join(lines) or "the cell failed without an error message"
+
+
+class Client(NotebookClient):
+    """A NotebookClient that remembers, for the cell it ran last, whether it
+    timed out and the kernel's reply (whose "evalue" says how the cell's
+    program ended, e.g. "exit status 2" after a panic)."""
+
+    timed_out = False
+    reply = None
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        self.reply = (exec_reply or {}).get("content")
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
+
+
+def write_atomic(path, text):
+    tmp = "%s.tmp%d" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+async def execute(nb, args):
+    km = KernelManager(kernel_name=args.kernel)
+    spec = km.kernel_spec
+    # GoNB's raw errors are plain text: readable in the report and in the
+    # static HTML page (its HTML errors rely on hover styles).
+    if "--raw_error" not in spec.argv and "-raw_error=true" not in spec.argv:
+        spec.argv = [a for a in spec.argv if not a.lstrip("-").startswith("raw_error")] + ["--raw_error"]
+    client = Client(
+        nb,
+        km=km,
+        timeout=args.timeout,
+        interrupt_on_timeout=True,
+        allow_errors=False,
+        record_timing=True,
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(args.notebook))}},
+    )
+    code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
+    emit(event="start", cells=code_cells)
+    async with client.async_setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            client.timed_out, client.reply = False, None
+            start = time.monotonic()
+            status, message = "ok", ""
+            try:
+                # Interrupting a timed-out cell normally ends it; if the
+                # kernel does not answer the interrupt, give up on it.
+                await asyncio.wait_for(
+                    client.async_execute_cell(cell, index), args.timeout + args.grace)
+            except CellExecutionError:
+                status = "timeout" if client.timed_out else "error"
+                message = error_text(cell, client.reply)
+            except asyncio.TimeoutError:
+                status = "timeout"
+                message = "the kernel did not stop after the interrupt; it was killed"
+            except DeadKernelError as e:
+                status, message = "error", "the kernel died: %s" % e
+            if status == "ok" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                status, message = "error", error_text(cell, None)
+            if status == "timeout":
+                message = "cell ran past the timeout of %ds and was interrupted\n%s" % (args.timeout, message)
+            emit(event="cell", index=index, seconds=round(time.monotonic() - start, 3),
+                 status=status, error=message)
+            if status != "ok":
+                break
+
+
+def save(nb, args):
+    coalesce_streams(nb, {})
+    os.makedirs(os.path.dirname(os.path.abspath(args.out_ipynb)), exist_ok=True)
+    write_atomic(args.out_ipynb, nbformat.writes(nb))
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    write_atomic(args.out_html, html)
+    emit(event="saved", ipynb=args.out_ipynb, html=args.out_html)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kernel", default="gonb")
+    parser.add_argument("--timeout", type=int, required=True, help="seconds per cell")
+    parser.add_argument("--grace", type=int, default=60, help="seconds to wait after an interrupt")
+    parser.add_argument("--out-ipynb", required=True)
+    parser.add_argument("--out-html", required=True)
+    parser.add_argument("--events-fd", type=int, default=1)
+    parser.add_argument("notebook")
+    args = parser.parse_args()
+    global events
+    events = os.fdopen(args.events_fd, "w", buffering=1)
+
+    nb = nbformat.read(args.notebook, as_version=4)
+    try:
+        asyncio.run(execute(nb, args))
+    except Exception as e:  # The kernel could not start or broke down.
+        emit(event="fatal", error="%s: %s" % (type(e).__name__, e))
+    save(nb, args)
+
+
+if __name__ == "__main__":
+    main()
