@@ -18,7 +18,7 @@ const SumTolerance = 1e-9
 // Normalize when the input is known to be unnormalised, such as counts or a
 // density evaluated on a grid.
 func Normalize(w []float64) ([]float64, error) {
-	if err := checkEntries("w", w); err != nil {
+	if err := checkEntries("w", w, "weight"); err != nil {
 		return nil, err
 	}
 	var sum float64
@@ -39,19 +39,19 @@ func Normalize(w []float64) ([]float64, error) {
 }
 
 // checkEntries checks that x, the argument called name, is non-empty and has
-// only finite, non-negative entries.
-func checkEntries(name string, x []float64) error {
+// only finite, non-negative entries; what names an entry in the messages.
+func checkEntries(name string, x []float64, what string) error {
 	if len(x) == 0 {
 		return fmt.Errorf("divergence: %s is empty; want at least one entry", name)
 	}
 	for i, v := range x {
 		switch {
 		case math.IsNaN(v):
-			return fmt.Errorf("divergence: %s[%d] is NaN", name, i)
+			return fmt.Errorf("divergence: %s[%d] is NaN; want a finite %s ≥ 0", name, i, what)
 		case math.IsInf(v, 0):
-			return fmt.Errorf("divergence: %s[%d] = %v is not finite", name, i, v)
+			return fmt.Errorf("divergence: %s[%d] = %v is not finite; want a finite %s ≥ 0", name, i, v, what)
 		case v < 0:
-			return fmt.Errorf("divergence: %s[%d] = %v is negative", name, i, v)
+			return fmt.Errorf("divergence: %s[%d] = %v is negative; want a %s ≥ 0", name, i, v, what)
 		}
 	}
 	return nil
@@ -60,7 +60,7 @@ func checkEntries(name string, x []float64) error {
 // checkDistribution checks that x, the argument called name, is a probability
 // vector: checkEntries, and a sum within SumTolerance of 1.
 func checkDistribution(name string, x []float64) error {
-	if err := checkEntries(name, x); err != nil {
+	if err := checkEntries(name, x, "probability"); err != nil {
 		return err
 	}
 	var sum float64

@@ -171,9 +171,9 @@ func illConditioned(name string, err error) error {
 func checkFinite(name string, v float64) error {
 	switch {
 	case math.IsNaN(v):
-		return fmt.Errorf("divergence: %s is NaN", name)
+		return fmt.Errorf("divergence: %s is NaN; want a finite number", name)
 	case math.IsInf(v, 0):
-		return fmt.Errorf("divergence: %s = %v is not finite", name, v)
+		return fmt.Errorf("divergence: %s = %v is not finite; want a finite number", name, v)
 	}
 	return nil
 }
