@@ -2,6 +2,8 @@ module github.com/klcourse/klcourse
 
 go 1.26.8
 
+require gonum.org/v1/gonum v0.16.0
+
 require (
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
 	github.com/fatih/color v1.18.0 // indirect
