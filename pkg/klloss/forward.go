@@ -44,10 +44,10 @@ func ForwardKL(p, q *Node) *Node {
 //
 // log Q is computed by LogSoftmax, which subtracts the row maximum before
 // exponentiating, so log q_k is finite and accurate even when softmax(logits)_k
-// underflows to 0 (logits of magnitude 1e3 work in float32 and float64; only
-// ±Inf logits give NaN). Zeros of P are treated as in ForwardKL: their terms and
-// gradients are exactly 0. The gradient with respect to the logits is
-// softmax(logits)·Σ_k p_k − p, bounded by 1 in absolute value for a
+// underflows to 0: logits of magnitude 1e3 work in float32 and float64 (they
+// must be finite; +Inf gives NaN). Zeros of P are treated as in ForwardKL:
+// their terms and gradients are exactly 0. The gradient with respect to the
+// logits is softmax(logits)·Σ_k p_k − p, bounded by 1 in absolute value for a
 // distribution P.
 func ForwardKLFromLogits(p, logits *Node) *Node {
 	assertPair("ForwardKLFromLogits", "p", p, "logits", logits)

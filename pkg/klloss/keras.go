@@ -26,7 +26,9 @@ const KerasEpsilon = 1e-7
 // and is converted to yPred's dtype, as Keras does. The result is shaped [...].
 //
 // For distributions the clipping only replaces zeros by ε, which keeps the value
-// and gradient finite and changes the loss by terms of order ε·log ε. For
+// and gradient finite: a zero of y_true contributes ε·log(ε/y_pred_k) instead
+// of 0, and a zero of y_pred where y_true_k > 0 contributes
+// y_true_k·log(y_true_k/ε) (at most log(1/ε) = 16.1 nats) instead of +∞. For
 // anything else it changes the inputs silently: entries above 1 become 1 and
 // negative entries become ε, with no warning, so the number returned is the
 // "KL" of two other arrays, which need not be distributions either. Seed 000's

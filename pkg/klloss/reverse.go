@@ -18,8 +18,8 @@ import (
 // divergence is +Inf, its gradient with respect to q_k is +Inf, and any
 // gradient flowing further back (through a softmax, for instance) is NaN. A
 // one-hot target has K−1 such zeros, so the exact reverse KL against class
-// labels is +Inf for every model that is not itself one-hot. Remove the zeros
-// from P first, with ClipTarget (Keras-style) or SmoothTarget (label
+// labels is +Inf for every model that puts any mass on a wrong class. Remove
+// the zeros from P first, with ClipTarget (Keras-style) or SmoothTarget (label
 // smoothing); their documentation says what each does to the loss.
 //
 // Inputs that are not distributions are not repaired: a negative p_k or q_k

@@ -20,11 +20,13 @@ import (
 // −log(1 + (K−1)ε) (slightly negative), and smallest for Q = P'/Σ_k p'_k,
 // which is one-hot up to O(ε). So the loss charges the mass 1 − q_t put on
 // wrong classes at the constant rate log(1/ε) and rewards low entropy. Its
-// gradient with respect to q_k is log q_k + 1 + log(1/ε) for k ≠ t and
-// log q_t + 1 for t: bounded in log(1/ε), where the forward KL's −1/q_t is not,
-// and larger the smaller ε is. (Through a softmax the gradient is
-// q_j(log q_j − log p'_j − L), which vanishes for a confidently wrong model,
-// see ReverseKLFromLogits.)
+// gradient with respect to q_k is log(q_k/p'_k) + 1, that is
+// log q_k + 1 + log(1/ε) for k ≠ t and log q_t + 1 for t: every wrong class is
+// pushed down by log(1/ε) more than the true class, a constant force that is
+// larger the smaller ε is, where the forward KL pulls on the true class with
+// −1/q_t, which grows without bound as q_t → 0. (Through a softmax the
+// gradient is q_j(log q_j − log p'_j − L), which vanishes for a confidently
+// wrong model, see ReverseKLFromLogits.)
 //
 // Used on the forward KL, clipping changes little: each zero of P becomes a
 // term ε·log(ε/q_k). Clipping also maps values outside [0, 1] into it, silently:

@@ -258,6 +258,7 @@ fd, tmp = tempfile.mkstemp(dir=here, prefix=".reference-", suffix=".json")
 with os.fdopen(fd, "w") as f:
     json.dump(reference, f, indent=1)
     f.write("\n")
+os.chmod(tmp, 0o644)
 os.replace(tmp, os.path.join(here, "reference.json"))
 print("seed000 (Keras):", [(c["dtype"], c["loss"]) for c in seed000])
 print("seed002 (torch kl_div, default reduction):", seed002)
