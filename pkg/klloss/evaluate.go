@@ -1,0 +1,158 @@
+package klloss
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// GraphFn lists the function types Evaluate accepts: graph functions of one to
+// three nodes, of a slice of nodes, and PairFn.
+type GraphFn interface {
+	func(*graph.Node) *graph.Node |
+		func(*graph.Node, *graph.Node) *graph.Node |
+		func(*graph.Node, *graph.Node, *graph.Node) *graph.Node |
+		func([]*graph.Node) *graph.Node |
+		PairFn
+}
+
+// Evaluation is the value of a graph function on fixed inputs and its gradient,
+// as Go slices in float64 (float32 results are converted exactly).
+type Evaluation struct {
+	// Value holds the output, flattened in row-major order (one element for a
+	// scalar).
+	Value []float64
+	// Shape holds the dimensions of the output; it is empty for a scalar.
+	Shape []int
+	// Gradients[i] is the gradient of the sum of all output elements (of the
+	// output itself, if it is a scalar) with respect to input i, flattened
+	// in row-major order like that input; it is nil for an input that is not
+	// float (integer class labels, for instance).
+	Gradients [][]float64
+}
+
+// Evaluate builds fn on backend, runs it once on inputs and returns its value
+// and gradient. Each input is a Go value that tensors.FromAnyValue accepts (a
+// scalar, a slice or a slice of slices ... of a numeric type; its Go type gives
+// its dtype) or a *tensors.Tensor. The output of fn must be float. For example,
+//
+//	ev, err := klloss.Evaluate(backend, klloss.Keras,
+//		[][]float32{{-0.4, 1}, {3, 0.2}}, [][]float32{{0.16, 0.4}, {0.14, 2.1}})
+//
+// gives ev.Value = [1.2802572] and ev.Gradients with respect to y_true and
+// y_pred. Every call compiles a new graph, which takes milliseconds on the Go
+// backend: fine for printing numbers and checking answers, not for loops.
+//
+// Errors, including the panics fn raises while the graph is built (bad shapes),
+// are returned, not panicked.
+func Evaluate[F GraphFn](backend compute.Backend, fn F, inputs ...any) (*Evaluation, error) {
+	if backend == nil {
+		return nil, errors.New("klloss.Evaluate: backend is nil")
+	}
+	call := sliceFn(fn)
+	if call == nil {
+		return nil, errors.New("klloss.Evaluate: fn is nil")
+	}
+	var (
+		outDims    []int
+		isGradient []bool // isGradient[i]: input i is float and has a gradient among the outputs
+	)
+	exec, err := graph.NewExec(backend, func(xs []*graph.Node) []*graph.Node {
+		out := call(xs)
+		if out == nil {
+			exceptions.Panicf("klloss.Evaluate: fn returned nil")
+		}
+		if !out.DType().IsFloat() {
+			exceptions.Panicf("klloss.Evaluate: fn must return a float tensor to be differentiated, got %s", out.Shape())
+		}
+		outDims = out.Shape().Dimensions
+		total := out
+		if !out.IsScalar() {
+			total = graph.ReduceAllSum(out)
+		}
+		var floatInputs []*graph.Node
+		isGradient = make([]bool, len(xs))
+		for i, x := range xs {
+			if x.DType().IsFloat() {
+				isGradient[i] = true
+				floatInputs = append(floatInputs, x)
+			}
+		}
+		results := []*graph.Node{graph.ConvertDType(out, dtypes.Float64)}
+		if len(floatInputs) > 0 {
+			for _, grad := range graph.Gradient(total, floatInputs...) {
+				results = append(results, graph.ConvertDType(grad, dtypes.Float64))
+			}
+		}
+		return results
+	})
+	if err != nil {
+		return nil, fmt.Errorf("klloss.Evaluate: %w", err)
+	}
+	defer exec.Finalize()
+	results, err := exec.Call(inputs...)
+	if err != nil {
+		return nil, fmt.Errorf("klloss.Evaluate: %w", err)
+	}
+	flat := make([][]float64, len(results))
+	for i, t := range results {
+		flat[i], err = tensors.CopyFlatData[float64](t)
+		t.FinalizeAll()
+		if err != nil {
+			return nil, fmt.Errorf("klloss.Evaluate: reading a result: %w", err)
+		}
+	}
+	ev := &Evaluation{
+		Value:     flat[0],
+		Shape:     append([]int{}, outDims...),
+		Gradients: make([][]float64, len(isGradient)),
+	}
+	next := 1
+	for i, ok := range isGradient {
+		if ok {
+			ev.Gradients[i] = flat[next]
+			next++
+		}
+	}
+	return ev, nil
+}
+
+// sliceFn returns fn as a function of a slice of nodes, or nil if fn is nil.
+// Calling the result with the wrong number of nodes panics with a message.
+func sliceFn[F GraphFn](fn F) func([]*graph.Node) *graph.Node {
+	arity := func(xs []*graph.Node, n int) {
+		if len(xs) != n {
+			exceptions.Panicf("klloss.Evaluate: fn takes %d inputs, got %d", n, len(xs))
+		}
+	}
+	switch f := any(fn).(type) {
+	case func(*graph.Node) *graph.Node:
+		if f == nil {
+			return nil
+		}
+		return func(xs []*graph.Node) *graph.Node { arity(xs, 1); return f(xs[0]) }
+	case func(*graph.Node, *graph.Node) *graph.Node:
+		if f == nil {
+			return nil
+		}
+		return func(xs []*graph.Node) *graph.Node { arity(xs, 2); return f(xs[0], xs[1]) }
+	case PairFn:
+		if f == nil {
+			return nil
+		}
+		return func(xs []*graph.Node) *graph.Node { arity(xs, 2); return f(xs[0], xs[1]) }
+	case func(*graph.Node, *graph.Node, *graph.Node) *graph.Node:
+		if f == nil {
+			return nil
+		}
+		return func(xs []*graph.Node) *graph.Node { arity(xs, 3); return f(xs[0], xs[1], xs[2]) }
+	case func([]*graph.Node) *graph.Node:
+		return f
+	}
+	return nil
+}
