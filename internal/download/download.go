@@ -51,6 +51,7 @@ func File(ctx context.Context, client *http.Client, urls []string, dest string, 
 		progress = Silent
 	}
 	var errs []string
+	unreachable := 0
 	for _, url := range urls {
 		err := writeVerified(dest, check, func(w io.Writer) error {
 			return get(ctx, client, url, filepath.Base(dest), size, w, progress)
@@ -61,12 +62,28 @@ func File(ctx context.Context, client *http.Client, urls []string, dest string, 
 		if ctx.Err() != nil {
 			return fmt.Errorf("download of %s interrupted: %w", filepath.Base(dest), ctx.Err())
 		}
+		if isUnreachable(err) {
+			unreachable++
+		}
 		errs = append(errs, fmt.Sprintf("%s: %v", url, err))
 	}
 	if len(urls) == 0 {
 		return fmt.Errorf("no URL to download %s from", filepath.Base(dest))
 	}
+	if unreachable == len(urls) {
+		return fmt.Errorf("could not download %s: %w:\n  %s", filepath.Base(dest), ErrUnreachable, strings.Join(errs, "\n  "))
+	}
 	return fmt.Errorf("could not download %s:\n  %s", filepath.Base(dest), strings.Join(errs, "\n  "))
+}
+
+// ErrUnreachable marks a download that failed because no server could be
+// reached at all (no name resolution, no connection): the machine is offline.
+var ErrUnreachable = errors.New("no server could be reached (is this machine offline?)")
+
+func isUnreachable(err error) bool {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	return errors.As(err, &dnsErr) || (errors.As(err, &opErr) && opErr.Op == "dial")
 }
 
 // Copy copies the local file src to dest through a checked temporary file.

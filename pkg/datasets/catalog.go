@@ -30,6 +30,9 @@ type fileSpec struct {
 	// sha256 of the published file; "" when none is pinned (the CIFAR-10
 	// batches come out of the verified tarball: see cifarManifest).
 	sha256 string
+	// origin says whose file sha256 pins, in reports; "" for the data set's
+	// authors ("the published file").
+	origin string
 	// contentSHA256 is, for a gzipped file, the sha256 of its uncompressed
 	// content. A file whose bytes differ from the published ones but whose
 	// content matches is accepted: Debian's Fashion-MNIST package, for one,

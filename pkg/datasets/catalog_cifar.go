@@ -27,6 +27,7 @@ var cifarTrainBatches = []string{"data_batch_1.bin", "data_batch_2.bin", "data_b
 // pin the first records of data_batch_1.bin and test_batch.bin.
 var cifarSpec = func() *dataset {
 	const (
+		prefixOrigin   = "the course's prefix of the official batch"
 		trainPrefixSHA = "0993cf8b8e43bc207603aef9787006995746513f5e3fa5a52e06d1b069926330"
 		testPrefixSHA  = "8314c96d7cd65618193bab23acdd5d4c4af15bf6dd00a1781d55beedf3be1ef5"
 	)
@@ -57,8 +58,8 @@ var cifarSpec = func() *dataset {
 			_, err := parseClassNames(path, b, len(CIFAR10Classes))
 			return err
 		}},
-		&fileSpec{name: cifarTrainPrefix, size: cifarQuickTrain * CIFARRecordSize, sha256: trainPrefixSHA, structure: records(cifarQuickTrain)},
-		&fileSpec{name: cifarTestPrefix, size: cifarQuickTest * CIFARRecordSize, sha256: testPrefixSHA, structure: records(cifarQuickTest)},
+		&fileSpec{name: cifarTrainPrefix, size: cifarQuickTrain * CIFARRecordSize, sha256: trainPrefixSHA, origin: prefixOrigin, structure: records(cifarQuickTrain)},
+		&fileSpec{name: cifarTestPrefix, size: cifarQuickTest * CIFARRecordSize, sha256: testPrefixSHA, origin: prefixOrigin, structure: records(cifarQuickTest)},
 	)
 	d.variants = []variant{
 		{name: "full", files: append(append([]string{}, cifarTrainBatches...), cifarTest, cifarMeta)},

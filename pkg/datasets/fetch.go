@@ -169,6 +169,9 @@ func (f *Fetcher) ensure(ctx context.Context, d *dataset, dir string, m mode) (m
 			check := func(tmp string) error { _, _, err := verifyFile(spec, tmp, "", false); return err }
 			if err := download.File(ctx, f.Client, spec.urls, dest, spec.size, check, download.NewProgress(f.Log)); err != nil {
 				fetchErr = errors.Join(fetchErr, err)
+				if errors.Is(err, download.ErrUnreachable) {
+					break // the other files would fail the same way
+				}
 			}
 		}
 	}

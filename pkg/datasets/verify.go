@@ -44,9 +44,9 @@ func (r *Report) String() string {
 		}
 	}
 	if len(r.Complete) == 0 {
-		fmt.Fprintf(&b, "  %s: no complete set of files in %s\n", r.Name, r.Dir)
+		fmt.Fprintf(&b, "  no complete set of files\n")
 	} else {
-		fmt.Fprintf(&b, "  %s: complete: %s\n", r.Name, strings.Join(r.Complete, ", "))
+		fmt.Fprintf(&b, "  complete: %s\n", strings.Join(r.Complete, ", "))
 	}
 	return b.String()
 }
@@ -184,14 +184,14 @@ func verifyFile(f *fileSpec, path, recorded string, keep bool) (how string, cont
 	}
 	switch {
 	case f.sha256 != "" && sum == f.sha256:
-		how = "sha256 of the published file"
+		how = "sha256 of " + f.originName()
 	case f.contentSHA256 != "" && sha256Hex(content) == f.contentSHA256:
 		how = "sha256 of the published uncompressed content"
 	case f.sha256 != "":
 		if err := f.structure(path, content); err != nil {
 			return "", nil, err
 		}
-		expected := f.sha256 + " (the published file)"
+		expected := f.sha256 + " (" + f.originName() + ")"
 		if f.contentSHA256 != "" {
 			expected += " or uncompressed content " + f.contentSHA256
 		}
@@ -218,6 +218,13 @@ func verifyFile(f *fileSpec, path, recorded string, keep bool) (how string, cont
 		content = nil
 	}
 	return how, content, nil
+}
+
+func (f *fileSpec) originName() string {
+	if f.origin != "" {
+		return f.origin
+	}
+	return "the published file"
 }
 
 func verifyArchive(a *archive, path string) error {
