@@ -4,9 +4,9 @@
 //
 // A notebook needs one call:
 //
-//	train, test, err := datasets.LoadMNIST()   // or LoadFashionMNIST, LoadCIFAR10
-//	train, val, err := train.Split(0.4)        // Keras's validation_split: the last 40 %
-//	batches, err := datasets.NewBatches(train, datasets.BatchOptions{Size: 250, Shuffle: true, Seed: 1})
+//	images, test, err := datasets.LoadCIFAR10()   // or LoadMNIST, LoadFashionMNIST
+//	fit, val, err := images.Split(0.4)            // Keras's validation_split: the last 40 %
+//	batches, err := datasets.NewBatches(fit, datasets.BatchOptions{Size: 250, Shuffle: true, Seed: 1})
 //	_, err = train.NewLoop(trainer).RunEpochs(batches, epochs)
 //
 // # Where the data lives

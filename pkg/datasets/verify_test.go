@@ -245,3 +245,63 @@ func TestLoadCIFARQuickFromFull(t *testing.T) {
 		t.Error("quick mode takes different images from the full batches than from the prefix files")
 	}
 }
+
+// fullCIFAR builds a directory laid out like the extracted official data set
+// whose data_batch_1.bin and test_batch.bin begin with the real prefix records
+// (and continue with generated ones); data_batch_2..5 share one generated file.
+func fullCIFAR(t *testing.T) string {
+	shared := requireShared(t, "cifar10")
+	dir := t.TempDir()
+	filler := cifarRecords(cifarBatch)
+	trainPrefix, testPrefix := readFile(t, filepath.Join(shared, cifarTrainPrefix)), readFile(t, filepath.Join(shared, cifarTestPrefix))
+	writeFile(t, filepath.Join(dir, "data_batch_1.bin"), append(slices.Clone(trainPrefix), filler[len(trainPrefix):]...))
+	writeFile(t, filepath.Join(dir, cifarTest), append(slices.Clone(testPrefix), filler[len(testPrefix):]...))
+	writeFile(t, filepath.Join(dir, "data_batch_2.bin"), filler)
+	for _, name := range cifarTrainBatches[2:] {
+		if err := os.Link(filepath.Join(dir, "data_batch_2.bin"), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(dir, cifarMeta), readFile(t, filepath.Join(shared, cifarMeta)))
+	return dir
+}
+
+func TestCIFARFullLayout(t *testing.T) {
+	dir := fullCIFAR(t)
+	rep, err := Verify(CIFAR10, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Complete, []string{"full"}) {
+		t.Errorf("complete: %v", rep.Complete)
+	}
+	for _, f := range rep.Files {
+		if strings.HasSuffix(f.Path, "data_batch_1.bin") && !strings.Contains(f.Verified, "first records match "+cifarTrainPrefix) {
+			t.Errorf("%s verified by %q", f.Path, f.Verified)
+		}
+	}
+
+	ctx := context.Background()
+	train, test, err := (&Fetcher{Client: noNetwork(t)}).Load(ctx, CIFAR10, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Len() != 50000 || test.Len() != 10000 {
+		t.Errorf("full mode: %d and %d images, want 50000 and 10000", train.Len(), test.Len())
+	}
+	quickTrain, quickTest, err := (&Fetcher{Quick: true, Client: noNetwork(t)}).Load(ctx, CIFAR10, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(quickTrain.Pixels, train.Head(cifarQuickTrain).Pixels) || quickTest.Len() != cifarQuickTest {
+		t.Error("quick mode from the full set is not the first 4000 / 1000 images")
+	}
+
+	// A data_batch_1.bin whose first records differ from the pinned prefix.
+	path := filepath.Join(dir, "data_batch_1.bin")
+	b := readFile(t, path)
+	b[12345]++
+	writeFile(t, path, b)
+	_, err = Verify(CIFAR10, dir)
+	checkFileError(t, err, path, "sha256 of the first 12292000 bytes", cifarTrainPrefix)
+}
