@@ -19,7 +19,7 @@ const TestDataEnv = "KLCOURSE_TESTDATA"
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
 	if dir := os.Getenv(TestDataEnv); dir != "" {
-		if exists(filepath.Join(dir, sub, "README.md")) || dirExists(filepath.Join(dir, sub)) {
+		if dirExists(filepath.Join(dir, sub)) {
 			return filepath.Join(dir, sub)
 		}
 		return ""
