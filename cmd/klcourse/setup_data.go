@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/klcourse/klcourse/pkg/course"
+	"github.com/klcourse/klcourse/pkg/datasets"
+)
+
+// The data step checks that every data set can be loaded from its directory
+// (or a packaged copy) and verifies, fetches what is missing, and otherwise
+// prints what fixes it. Which CIFAR-10 counts depends on the mode: with
+// KLCOURSE_QUICK=1 (CI: KLCOURSE_DATA=shared/data) the prefix files do,
+// otherwise the full data set must be there.
+func init() {
+	registerSetupStep(setupStep{
+		order:   70,
+		name:    "data",
+		check:   checkData,
+		install: installData,
+		fix:     fixData,
+	})
+}
+
+func checkData(env *setupEnv) (string, error) {
+	if v := os.Getenv(datasets.DataEnv); v != "" {
+		// Notebooks must find the data where setup found it.
+		if root, err := datasets.Root(); err == nil {
+			env.kernelEnv[datasets.DataEnv] = root
+		}
+	}
+	f := &datasets.Fetcher{Quick: course.Quick(), Offline: true}
+	var found []string
+	var errs []error
+	for _, name := range datasets.Names() {
+		dir, err := datasets.Dir(name)
+		if err != nil {
+			return "", err
+		}
+		rep, err := f.Find(name, dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		where := strings.Join(rep.Complete, ", ")
+		for _, file := range rep.Files {
+			if filepath.Dir(file.Path) != dir {
+				where += ", packaged copy in " + filepath.Dir(file.Path)
+				break
+			}
+		}
+		found = append(found, fmt.Sprintf("%s (%s)", name, where))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	root, _ := datasets.Root()
+	return fmt.Sprintf("%s in %s, %s mode", strings.Join(found, ", "), root, course.Mode()), nil
+}
+
+func installData(env *setupEnv) error {
+	f := &datasets.Fetcher{Quick: course.Quick(), Log: env.out}
+	var errs []error
+	for _, name := range missingData() {
+		dir, err := datasets.Dir(name)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Fetch(context.Background(), name, dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func fixData(env *setupEnv) string {
+	cmd := "klcourse data fetch " + strings.Join(missingData(), " ")
+	if course.Quick() {
+		cmd += " --quick"
+	}
+	return cmd + "   (offline: it prints which files to place where)"
+}
+
+// missingData lists the data sets that cannot be used as they are.
+func missingData() []string {
+	f := &datasets.Fetcher{Quick: course.Quick(), Offline: true}
+	var missing []string
+	for _, name := range datasets.Names() {
+		dir, err := datasets.Dir(name)
+		if err != nil {
+			missing = append(missing, name)
+			continue
+		}
+		if _, err := f.Find(name, dir); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
