@@ -2,14 +2,12 @@ module github.com/klcourse/klcourse
 
 go 1.26.8
 
-require gonum.org/v1/gonum v0.16.0
-
 require (
 	github.com/gomlx/compute v0.1.6
 	github.com/gomlx/gomlx v0.28.8
+	github.com/janpfeifer/gonb v0.11.5
+	gonum.org/v1/gonum v0.16.0
 )
-
-require github.com/janpfeifer/gonb v0.11.5
 
 require (
 	github.com/fatih/color v1.18.0 // indirect
