@@ -112,6 +112,8 @@ func runSetupStep(env *setupEnv, s setupStep) bool {
 	return true
 }
 
+// oneLine formats err for the report: a message of several lines keeps them,
+// indented under the step.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "\n"+strings.Repeat(" ", 24))
 }
