@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/klcourse/klcourse/internal/nbrun"
-	"github.com/klcourse/klcourse/internal/notebook"
+	"github.com/klcourse/klcourse/internal/safefile"
 )
 
 // The tools step builds GoNB and goimports from the module's pinned
@@ -208,5 +208,5 @@ func installKernel(env *setupEnv) error {
 	if err != nil {
 		return err
 	}
-	return notebook.WriteFileAtomic(filepath.Join(dir, "kernel.json"), append(data, '\n'))
+	return safefile.WriteBytes(filepath.Join(dir, "kernel.json"), append(data, '\n'))
 }

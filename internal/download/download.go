@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/klcourse/klcourse/internal/safefile"
 )
 
 // Check inspects the complete temporary file at path before it is renamed to
@@ -110,40 +112,9 @@ func Write(dest string, check Check, r io.Reader) error {
 
 // writeVerified writes dest through a temporary file in its directory: fill
 // writes the bytes, check inspects the complete file, and only then is it
-// renamed to dest. The temporary file is removed on every failure.
-func writeVerified(dest string, check Check, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(dest)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".*.part")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := fill(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if check != nil {
-		if err := check(tmp.Name()); err != nil {
-			return err
-		}
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dest)
+// renamed to dest.
+func writeVerified(dest string, check Check, fill func(io.Writer) error) error {
+	return safefile.Write(dest, fill, check)
 }
 
 // get writes the body of url to w.

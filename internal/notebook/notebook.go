@@ -12,8 +12,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/klcourse/klcourse/internal/safefile"
 )
 
 // Notebook is a Jupyter notebook in nbformat 4.
@@ -166,29 +167,7 @@ func (nb *Notebook) Write(path string) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, data)
-}
-
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory that is renamed over path once it is complete.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // No-op once renamed.
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return safefile.WriteBytes(path, data)
 }
 
 // KernelName returns the name of the kernel the notebook asks for

@@ -1,0 +1,73 @@
+package plots
+
+import (
+	"fmt"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// Curve is a named line y(x).
+type Curve struct {
+	Name string
+	X, Y []float64
+	// Dashed draws the line dashed, e.g. for a reference or a target.
+	Dashed bool
+	// Width is the line width; 0 means 1.5 points.
+	Width vg.Length
+}
+
+// Curves returns a plot of the curves with a legend (for the named ones).
+func Curves(title, xLabel, yLabel string, curves ...Curve) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	for i, c := range curves {
+		if err := AddCurve(p, i, c); err != nil {
+			return nil, fmt.Errorf("plots.Curves %q: %w", title, err)
+		}
+	}
+	return p, nil
+}
+
+// AddCurve adds c to p in the i-th palette colour.
+func AddCurve(p *plot.Plot, i int, c Curve) error {
+	if len(c.X) != len(c.Y) {
+		return fmt.Errorf("curve %q has %d x values and %d y values", c.Name, len(c.X), len(c.Y))
+	}
+	xys := make(plotter.XYs, len(c.X))
+	for j := range c.X {
+		xys[j] = plotter.XY{X: c.X[j], Y: c.Y[j]}
+	}
+	line, err := plotter.NewLine(xys)
+	if err != nil {
+		return fmt.Errorf("curve %q: %w", c.Name, err)
+	}
+	line.Color = Color(i)
+	line.Width = c.Width
+	if line.Width == 0 {
+		line.Width = vg.Points(1.5)
+	}
+	if c.Dashed {
+		line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	p.Add(line)
+	if c.Name != "" {
+		p.Legend.Add(c.Name, line)
+	}
+	return nil
+}
+
+// Func samples f at n evenly spaced points of [a, b] as a curve.
+func Func(name string, f func(float64) float64, a, b float64, n int) Curve {
+	c := Curve{Name: name, X: make([]float64, n), Y: make([]float64, n)}
+	for i := range n {
+		x := a + (b-a)*float64(i)/float64(n-1)
+		c.X[i], c.Y[i] = x, f(x)
+	}
+	return c
+}

@@ -1,0 +1,81 @@
+package plots
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBarsAndCurvesRender(t *testing.T) {
+	bars, err := Bars("P and Q", "probability", []string{"R", "G", "B"},
+		Series{"P", []float64{0.1, 0.4, 0.5}}, Series{"Q", []float64{0.8, 0.15, 0.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	curves, err := Curves("densities", "x", "density",
+		Func("N(0,1)", func(x float64) float64 { return math.Exp(-x*x/2) / math.Sqrt(2*math.Pi) }, -4, 4, 101),
+		Curve{Name: "target", X: []float64{-1, 0, 1}, Y: []float64{0, 1, 0}, Dashed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := Row(bars, curves).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "P and Q", "densities", "N(0,1)", "target", ">R<", ">B<"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	png, err := Single(bars).PNG(72)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("PNG output starts with %q", png[:8])
+	}
+	if err := Show(bars); err != nil { // Not a notebook: does nothing.
+		t.Errorf("Show outside a notebook: %v", err)
+	}
+}
+
+func TestBarsErrors(t *testing.T) {
+	if _, err := Bars("t", "y", []string{"a", "b"}, Series{"P", []float64{1}}); err == nil || !strings.Contains(err.Error(), `series "P" has 1 values for 2 categories`) {
+		t.Errorf("mismatched series: err = %v", err)
+	}
+	if _, err := Bars("t", "y", []string{"a"}); err == nil {
+		t.Error("no series: no error")
+	}
+	if _, err := Curves("t", "x", "y", Curve{Name: "c", X: []float64{1, 2}, Y: []float64{1}}); err == nil || !strings.Contains(err.Error(), `curve "c" has 2 x values and 1 y values`) {
+		t.Errorf("mismatched curve: err = %v", err)
+	}
+}
+
+func TestSave(t *testing.T) {
+	p, err := Curves("t", "x", "y", Func("f", math.Sin, 0, 3, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"f.svg", "f.png"} {
+		if err := Single(p).Save(filepath.Join(dir, name)); err != nil {
+			t.Errorf("Save(%s): %v", name, err)
+		}
+		if info, err := os.Stat(filepath.Join(dir, name)); err != nil || info.Size() == 0 {
+			t.Errorf("Save(%s) wrote nothing: %v", name, err)
+		}
+	}
+	if err := Single(p).Save(filepath.Join(dir, "f.jpeg")); err == nil || !strings.Contains(err.Error(), "want a .svg or .png") {
+		t.Errorf("Save(f.jpeg): err = %v", err)
+	}
+	tiles := Tiles(2, Width/2, Height/2, p, p, p)
+	if len(tiles.Plots) != 2 || tiles.Plots[1][1] != nil {
+		t.Errorf("Tiles(2, 3 plots) = %d rows, last tile %v", len(tiles.Plots), tiles.Plots[1][1])
+	}
+	if _, err := tiles.SVG(); err != nil {
+		t.Errorf("tiles with an empty tile: %v", err)
+	}
+}
