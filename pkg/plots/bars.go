@@ -42,5 +42,6 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*plot.Pl
 		p.Legend.Add(s.Name, bars)
 	}
 	p.NominalX(categories...)
+	legendRoom(p, len(series))
 	return p, nil
 }

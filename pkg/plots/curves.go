@@ -26,11 +26,16 @@ func Curves(title, xLabel, yLabel string, curves ...Curve) (*plot.Plot, error) {
 	p.Y.Label.Text = yLabel
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
+	named := 0
 	for i, c := range curves {
 		if err := AddCurve(p, i, c); err != nil {
 			return nil, fmt.Errorf("plots.Curves %q: %w", title, err)
 		}
+		if c.Name != "" {
+			named++
+		}
 	}
+	legendRoom(p, named)
 	return p, nil
 }
 

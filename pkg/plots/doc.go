@@ -1,9 +1,9 @@
 // Package plots draws the course's figures with gonum/plot and shows them
 // inline in GoNB notebooks.
 //
-// Figures are shown as SVG (or PNG for images and GIF for animations): static
-// outputs that are saved inside the notebook and survive in the rendered HTML,
-// unlike JavaScript charts. Outside a notebook Show does nothing, so the same
+// Figures are shown as PNG images (GIF for animations) embedded in the cell's
+// output: static outputs that are saved inside the notebook and survive in the
+// rendered HTML, unlike JavaScript charts. Outside a notebook Show does nothing, so the same
 // code runs in tests and command-line programs; Save writes a figure to a file.
 //
 // A figure is a gonum *plot.Plot, or several of them laid out in a grid

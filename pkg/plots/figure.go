@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -98,18 +99,38 @@ func (f *Figure) PNG(dpi int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Show displays the figure inline as SVG when running in a GoNB notebook,
-// and does nothing elsewhere.
+// ShowDPI is the resolution of figures shown in notebooks: twice the 96
+// pixels per inch of a browser, so that they stay sharp on high-density
+// screens.
+const ShowDPI = 192
+
+// Show displays the figure inline when running in a GoNB notebook, and does
+// nothing elsewhere. The figure is shown as a PNG image embedded in the cell's
+// output: it is saved with the notebook and its text is laid out exactly as
+// measured (an SVG's text is drawn with whatever fonts the viewer has, which
+// can overlap legends and labels).
 func (f *Figure) Show() error {
 	if !gonbui.IsNotebook {
 		return nil
 	}
-	svg, err := f.SVG()
+	html, err := f.HTML()
 	if err != nil {
 		return err
 	}
-	gonbui.DisplaySVG(string(svg))
+	gonbui.DisplayHTML(html)
 	return nil
+}
+
+// HTML returns an <img> element that shows the figure at its size, with the
+// image embedded as a data URL.
+func (f *Figure) HTML() (string, error) {
+	png, err := f.PNG(ShowDPI)
+	if err != nil {
+		return "", err
+	}
+	const cssPixelsPerPoint = 96.0 / 72
+	return fmt.Sprintf(`<img width="%.0f" src="data:image/png;base64,%s"/>`,
+		f.Width.Points()*cssPixelsPerPoint, base64.StdEncoding.EncodeToString(png)), nil
 }
 
 // Show displays one plot at the default size; see Figure.Show.

@@ -1,6 +1,10 @@
 package plots
 
-import "image/color"
+import (
+	"image/color"
+
+	"gonum.org/v1/plot"
+)
 
 // Palette is the Okabe–Ito palette, distinguishable with the common forms of
 // colour blindness; series take its colours in order.
@@ -18,4 +22,13 @@ var Palette = []color.Color{
 // Color returns the i-th colour of the palette, cycling.
 func Color(i int) color.Color {
 	return Palette[i%len(Palette)]
+}
+
+// legendRoom raises the top of p's y range by a line per legend entry, so
+// that a legend drawn at the top does not cover the data.
+func legendRoom(p *plot.Plot, entries int) {
+	if entries == 0 || p.Y.Max <= p.Y.Min {
+		return
+	}
+	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.08 * float64(entries)
 }

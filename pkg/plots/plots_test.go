@@ -79,3 +79,28 @@ func TestSave(t *testing.T) {
 		t.Errorf("tiles with an empty tile: %v", err)
 	}
 }
+
+// gaussGrid is exp(-(x²+y²)/2) on an n×n grid of [-3, 3]².
+type gaussGrid struct{ n int }
+
+func (g gaussGrid) Dims() (int, int)   { return g.n, g.n }
+func (g gaussGrid) X(c int) float64    { return -3 + 6*float64(c)/float64(g.n-1) }
+func (g gaussGrid) Y(r int) float64    { return g.X(r) }
+func (g gaussGrid) Z(c, r int) float64 { x, y := g.X(c), g.Y(r); return math.Exp(-(x*x + y*y) / 2) }
+
+func TestContours(t *testing.T) {
+	p, err := Contours("N(0, I)", "x", "y", Density{Name: "p", Grid: gaussGrid{41}}, Density{Name: "q", Grid: gaussGrid{21}, Levels: []float64{0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := Single(p).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(svg, []byte("N(0, I)")) || bytes.Count(svg, []byte("<path")) < 5 {
+		t.Errorf("contour SVG lacks its title or lines (%d paths)", bytes.Count(svg, []byte("<path")))
+	}
+	if _, err := Contours("t", "x", "y", Density{Name: "tiny", Grid: gaussGrid{1}}); err == nil || !strings.Contains(err.Error(), "grid is 1×1") {
+		t.Errorf("1×1 grid: err = %v", err)
+	}
+}
