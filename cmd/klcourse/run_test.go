@@ -11,10 +11,6 @@ import (
 	"github.com/klcourse/klcourse/internal/notebook"
 )
 
-// requireKernelEnv makes tests that need Jupyter and the GoNB kernel fail,
-// instead of skipping, when those are missing. CI sets it.
-const requireKernelEnv = "KLCOURSE_REQUIRE_KERNEL"
-
 // needKernel skips the test when notebooks cannot run here, unless
 // KLCOURSE_REQUIRE_KERNEL=1.
 func needKernel(t *testing.T) {

@@ -74,3 +74,10 @@ func (s *Images) Grid(indices []int, layout GridLayout) (image.Image, []string) 
 	}
 	return img, captions
 }
+
+// Picture returns image i alone, as Grid draws it: an *image.Gray or an
+// *image.RGBA of the image's size.
+func (s *Images) Picture(i int) image.Image {
+	img, _ := s.Grid([]int{i}, GridLayout{Cols: 1})
+	return img
+}

@@ -2,10 +2,12 @@ package plots
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Series is a named list of values, one per category or point.
@@ -26,7 +28,9 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*plot.Pl
 	p.Y.Label.Text = yLabel
 	p.Y.Min = 0
 	p.Legend.Top = true
-	width := vg.Points(40 / float64(len(series)))
+	// Groups take up to 70 % of the space per category, at most 40 points.
+	group := min(vg.Points(40), Width*0.7*0.85/vg.Length(len(categories)))
+	width := group / vg.Length(len(series))
 	for i, s := range series {
 		if len(s.Values) != len(categories) {
 			return nil, fmt.Errorf("plots.Bars %q: series %q has %d values for %d categories", title, s.Name, len(s.Values), len(categories))
@@ -42,6 +46,11 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*plot.Pl
 		p.Legend.Add(s.Name, bars)
 	}
 	p.NominalX(categories...)
+	if len(categories) > 6 { // Slant the names so that long ones do not collide.
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+	}
 	legendRoom(p, len(series))
 	return p, nil
 }

@@ -2,11 +2,14 @@ package plots
 
 import (
 	"bytes"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
 )
 
 func TestBarsAndCurvesRender(t *testing.T) {
@@ -102,5 +105,32 @@ func TestContours(t *testing.T) {
 	}
 	if _, err := Contours("t", "x", "y", Density{Name: "tiny", Grid: gaussGrid{1}}); err == nil || !strings.Contains(err.Error(), "grid is 1×1") {
 		t.Errorf("1×1 grid: err = %v", err)
+	}
+}
+
+func TestImageGrid(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 4, 4))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(16 * i)
+	}
+	f, err := ImageGrid([]image.Image{img, img, img}, []string{"cat", "dog", "frog"}, 2, 3*vg.Centimeter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := enlarge(img, 3)
+	r1, _, _, _ := big.At(5, 2).RGBA()
+	r0, _, _, _ := img.At(1, 0).RGBA()
+	if big.Bounds().Dx() != 12 || r1 != r0 {
+		t.Errorf("enlarge ×3: %v, pixel (5,2) = %v, want %v", big.Bounds(), big.At(5, 2), img.At(1, 0))
+	}
+	if len(f.Plots) != 2 || f.Width != 6*vg.Centimeter {
+		t.Errorf("3 images in 2 columns: %d rows, width %v", len(f.Plots), f.Width)
+	}
+	png, err := f.PNG(72)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("PNG: %v", err)
+	}
+	if _, err := ImageGrid([]image.Image{img}, []string{"a", "b"}, 1, vg.Centimeter); err == nil {
+		t.Error("2 captions for 1 image: no error")
 	}
 }

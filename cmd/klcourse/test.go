@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func init() {
+	register(command{
+		name:    "test",
+		summary: "run every check of the course: go vet, the unit tests, committed notebooks clean, every notebook in quick mode",
+		run:     runTest,
+	})
+}
+
+// requireKernelEnv makes tests that need Jupyter and the GoNB kernel fail,
+// instead of skipping, when those are missing. klcourse test sets it.
+const requireKernelEnv = "KLCOURSE_REQUIRE_KERNEL"
+
+// courseDirs are the directories of notebooks that the tests execute.
+var courseDirs = []string{"notebooks", "solutions", "exercises"}
+
+func runTest(args []string) error {
+	fs := newFlagSet("test", "")
+	timeout := fs.Duration("timeout", 20*time.Minute, "cell timeout for the notebook runs")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var dirs []string
+	for _, d := range courseDirs {
+		if entries, _ := os.ReadDir(filepath.Join(root, d)); len(entries) > 0 {
+			dirs = append(dirs, d)
+		}
+	}
+	steps := [][]string{
+		{"go", "vet", "./..."},
+		// Tests that execute notebooks must not skip here: the kernel is
+		// required.
+		{"env", requireKernelEnv + "=1", "go", "test", "./..."},
+		append([]string{self, "strip", "--check"}, dirs...),
+		append([]string{self, "run", "--quick", "--timeout", timeout.String(), "--out", "build/quick"}, dirs...),
+	}
+	for _, step := range steps {
+		fmt.Printf("\n==> %s\n", strings.Join(step, " "))
+		cmd := exec.Command(step[0], step[1:]...)
+		cmd.Dir = root
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Printf("\nklcourse test: FAILED at `%s`\n", strings.Join(step, " "))
+			return errSilent
+		}
+	}
+	fmt.Println("\nklcourse test: all checks passed")
+	return nil
+}
