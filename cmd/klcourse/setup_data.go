@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/klcourse/klcourse/pkg/course"
@@ -64,9 +65,20 @@ func checkData(env *setupEnv) (string, error) {
 }
 
 func installData(env *setupEnv) error {
+	missing := missingData()
+	if slices.Contains(missing, datasets.FashionMNIST) {
+		// Debian packages Fashion-MNIST: no download needed where apt works.
+		if cmd := aptInstallCommand(fashionMNISTPackage); cmd != nil {
+			fmt.Fprintf(env.out, "           $ %s\n", strings.Join(cmd, " "))
+			if err := runLogged(env, cmd[0], cmd[1:]...); err != nil {
+				fmt.Fprintf(env.out, "           (%v; trying the download instead)\n", err)
+			}
+			missing = missingData()
+		}
+	}
 	f := &datasets.Fetcher{Quick: course.Quick(), Log: env.out}
 	var errs []error
-	for _, name := range missingData() {
+	for _, name := range missing {
 		dir, err := datasets.Dir(name)
 		if err != nil {
 			return err
@@ -77,6 +89,10 @@ func installData(env *setupEnv) error {
 	}
 	return errors.Join(errs...)
 }
+
+// fashionMNISTPackage is Debian's package of Fashion-MNIST, which installs
+// the data under /usr/share/datasets/fashion-mnist.
+const fashionMNISTPackage = "dataset-fashion-mnist"
 
 func fixData(env *setupEnv) string {
 	cmd := "klcourse data fetch " + strings.Join(missingData(), " ")

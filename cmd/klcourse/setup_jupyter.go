@@ -23,9 +23,8 @@ func init() {
 	})
 }
 
-// aptJupyter are the Debian/Ubuntu packages of Jupyter that the course uses,
-// and Debian's copy of Fashion-MNIST, which spares offline machines a download.
-var aptJupyter = []string{"jupyter-notebook", "python3-nbconvert", "python3-nbclient", "python3-ipykernel", "dataset-fashion-mnist"}
+// aptJupyter are the Debian/Ubuntu packages of Jupyter that the course uses.
+var aptJupyter = []string{"jupyter-notebook", "python3-nbconvert", "python3-nbclient", "python3-ipykernel"}
 
 // pipJupyter are the same from PyPI, for machines where apt is not available
 // to the user.
@@ -49,20 +48,31 @@ func installJupyter(env *setupEnv) error {
 	return runLogged(env, args[0], args[1:]...)
 }
 
-// jupyterInstallCommand is the command that installs Jupyter here: apt-get as
-// root or through password-less sudo (after apt-get update: a fresh machine
-// has no package lists), else pip into the user's site-packages.
+// jupyterInstallCommand is the command that installs Jupyter here: apt-get
+// where it may be used (aptInstallCommand), else pip into the user's
+// site-packages.
 func jupyterInstallCommand() []string {
-	apt := "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y " + strings.Join(aptJupyter, " ")
-	if _, err := exec.LookPath("apt-get"); err == nil {
-		if os.Geteuid() == 0 {
-			return []string{"sh", "-c", apt}
-		}
-		if exec.Command("sudo", "-n", "true").Run() == nil {
-			return []string{"sudo", "sh", "-c", apt}
-		}
+	if cmd := aptInstallCommand(aptJupyter...); cmd != nil {
+		return cmd
 	}
 	return append([]string{"python3", "-m", "pip", "install", "--user"}, pipJupyter...)
+}
+
+// aptInstallCommand returns the command that installs Debian packages here,
+// as root or through password-less sudo, after apt-get update (a fresh
+// machine has no package lists); nil when apt-get is missing or not allowed.
+func aptInstallCommand(packages ...string) []string {
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return nil
+	}
+	apt := "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y " + strings.Join(packages, " ")
+	if os.Geteuid() == 0 {
+		return []string{"sh", "-c", apt}
+	}
+	if exec.Command("sudo", "-n", "true").Run() == nil {
+		return []string{"sudo", "sh", "-c", apt}
+	}
+	return nil
 }
 
 // runLogged runs a command with its output going to the setup report.
