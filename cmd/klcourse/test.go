@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -12,7 +13,7 @@ import (
 func init() {
 	register(command{
 		name:    "test",
-		summary: "run every check of the course: go vet, the unit tests, committed notebooks clean, every notebook in quick mode",
+		summary: "run every check of the course: go vet, the unit tests, clean committed notebooks, exercises up to date, every notebook in quick mode",
 		run:     runTest,
 	})
 }
@@ -50,8 +51,11 @@ func runTest(args []string) error {
 		// required.
 		{"env", requireKernelEnv + "=1", "go", "test", "./..."},
 		append([]string{self, "strip", "--check"}, dirs...),
-		append([]string{self, "run", "--quick", "--timeout", timeout.String(), "--out", "build/quick"}, dirs...),
 	}
+	if slices.Contains(dirs, "solutions") {
+		steps = append(steps, []string{self, "assign", "--check"})
+	}
+	steps = append(steps, append([]string{self, "run", "--quick", "--timeout", timeout.String(), "--out", "build/quick"}, dirs...))
 	for _, step := range steps {
 		fmt.Printf("\n==> %s\n", strings.Join(step, " "))
 		cmd := exec.Command(step[0], step[1:]...)

@@ -189,3 +189,26 @@ func (nb *Notebook) CodeCells() int {
 	}
 	return n
 }
+
+// Tags returns the cell's tags (metadata.tags).
+func (c *Cell) Tags() []string {
+	md, _ := c.fields["metadata"].(map[string]any)
+	raw, _ := md["tags"].([]any)
+	var tags []string
+	for _, t := range raw {
+		if s, ok := t.(string); ok {
+			tags = append(tags, s)
+		}
+	}
+	return tags
+}
+
+// SetMetadata sets a top-level metadata field of the notebook.
+func (nb *Notebook) SetMetadata(key string, value any) {
+	md, ok := nb.rest["metadata"].(map[string]any)
+	if !ok {
+		md = map[string]any{}
+		nb.rest["metadata"] = md
+	}
+	md[key] = value
+}
