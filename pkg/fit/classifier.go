@@ -1,0 +1,241 @@
+package fit
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/metric"
+
+	"github.com/klcourse/klcourse/internal/progress"
+	"github.com/klcourse/klcourse/pkg/datasets"
+)
+
+// Classifier is a model with its weights and its training configuration.
+type Classifier struct {
+	Backend compute.Backend
+	Store   *model.Store
+	Model   ModelFn
+	Config  Config
+
+	trainer *train.Trainer
+	predict *model.Exec
+}
+
+// New returns a classifier whose weights are not created yet: they are
+// initialised, from Config.Seed, when it first sees data.
+func New(backend compute.Backend, modelFn ModelFn, cfg Config) (*Classifier, error) {
+	if backend == nil || modelFn == nil {
+		return nil, errors.New("fit.New: backend and model function are required")
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, cfg.Seed)
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
+	c := &Classifier{Backend: backend, Store: store, Model: modelFn, Config: cfg}
+	var trainMetrics, evalMetrics []metric.Interface
+	trainMetrics = append(trainMetrics, metric.NewSparseCategoricalAccuracy("accuracy", "acc"))
+	evalMetrics = append(evalMetrics, metric.NewSparseCategoricalAccuracy("val_accuracy", "val_acc"))
+	for _, m := range cfg.Metrics {
+		trainMetrics = append(trainMetrics, metric.NewMeanMetric(m.Name, m.Name, "", m.Fn, nil))
+		evalMetrics = append(evalMetrics, metric.NewMeanMetric("val_"+m.Name, "val_"+m.Name, "", m.Fn, nil))
+	}
+	c.trainer = train.NewTrainer(backend, store, func(scope *model.Scope, images *graph.Node) *graph.Node {
+		return modelFn(scope, images)
+	}, cfg.Loss, cfg.optimizer(), trainMetrics, evalMetrics)
+	return c, nil
+}
+
+// Fit trains on images for Config.Epochs epochs, holding out the last
+// Config.ValidationSplit of them for validation, and returns the History. On
+// an error (a NaN loss, a failing step) it returns the History of the
+// epochs completed so far with the error.
+func (c *Classifier) Fit(images *datasets.Images) (*History, error) {
+	cfg := c.Config
+	fitSet, valSet := images, (*datasets.Images)(nil)
+	if cfg.ValidationSplit > 0 {
+		var err error
+		if fitSet, valSet, err = images.Split(cfg.ValidationSplit); err != nil {
+			return nil, err
+		}
+	}
+	batches, err := datasets.NewBatches(fitSet, cfg.batchOptions(true))
+	if err != nil {
+		return nil, err
+	}
+	h := &History{TrainImages: fitSet.Len(), Metrics: map[string][]float64{}}
+	if valSet != nil {
+		h.ValImages = valSet.Len()
+	}
+	steps := (fitSet.Len() + cfg.BatchSize - 1) / cfg.BatchSize
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		start := time.Now()
+		bar := progress.New(cfg.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), int64(steps))
+		means, err := c.trainEpoch(batches, epoch, bar)
+		if err != nil {
+			bar.Finish(0, "failed")
+			return h, err
+		}
+		h.Loss = append(h.Loss, means[0])
+		h.Accuracy = append(h.Accuracy, means[1])
+		for i, m := range cfg.Metrics {
+			h.Metrics[m.Name] = append(h.Metrics[m.Name], means[2+i])
+		}
+		status := fmt.Sprintf("loss %.4f  accuracy %.4f", means[0], means[1])
+		if valSet != nil {
+			val, err := c.evaluate(valSet)
+			if err != nil {
+				return h, fmt.Errorf("fit: epoch %d: validation: %w", epoch, err)
+			}
+			h.ValLoss = append(h.ValLoss, val[0])
+			h.ValAccuracy = append(h.ValAccuracy, val[1])
+			for i, m := range cfg.Metrics {
+				h.Metrics["val_"+m.Name] = append(h.Metrics["val_"+m.Name], val[2+i])
+			}
+			status += fmt.Sprintf("  val_loss %.4f  val_accuracy %.4f", val[0], val[1])
+		}
+		h.Seconds = append(h.Seconds, time.Since(start).Seconds())
+		bar.Finish(int64(steps), fmt.Sprintf("%s  (%.1f s)", status, h.Seconds[epoch-1]))
+	}
+	return h, nil
+}
+
+// trainEpoch runs one epoch and returns the means over its examples of the
+// loss, the accuracy and the extra metrics.
+func (c *Classifier) trainEpoch(batches *datasets.Batches, epoch int, bar progress.Bar) ([]float64, error) {
+	if err := c.trainer.ResetTrainMetrics(); err != nil {
+		return nil, err
+	}
+	var lossSum float64
+	var seen int
+	var last []*tensors.Tensor
+	step := 0
+	for batch, err := range batches.Iter() {
+		if err != nil {
+			return nil, err
+		}
+		step++
+		size := batch.Inputs[0].Shape().Dimensions[0]
+		metrics, err := c.trainer.TrainStep(batch)
+		if err != nil {
+			return nil, fmt.Errorf("fit: epoch %d, step %d: %w", epoch, step, err)
+		}
+		loss := scalar(metrics[0])
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return nil, fmt.Errorf("fit: epoch %d, step %d: the loss is %v; training stopped (look for log 0, exp overflow or a learning rate too large)", epoch, step, loss)
+		}
+		lossSum += loss * float64(size)
+		seen += size
+		last = metrics
+		bar.Update(int64(step), fmt.Sprintf("loss %.4f  accuracy %.4f", lossSum/float64(seen), scalar(metrics[2])))
+	}
+	if seen == 0 {
+		return nil, fmt.Errorf("fit: epoch %d: the training set yielded no batches", epoch)
+	}
+	// The trainer's metrics after the loss and its moving average are means
+	// since the reset at the start of the epoch.
+	means := []float64{lossSum / float64(seen)}
+	for _, m := range last[2:] {
+		means = append(means, scalar(m))
+	}
+	return means, nil
+}
+
+// Result is the evaluation of a classifier on a data set.
+type Result struct {
+	Loss, Accuracy float64
+	// Metrics holds the extra metrics, by name.
+	Metrics map[string]float64
+}
+
+// Evaluate returns the loss, the accuracy and the extra metrics of the
+// classifier on images, with dropout off.
+func (c *Classifier) Evaluate(images *datasets.Images) (Result, error) {
+	values, err := c.evaluate(images)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Loss: values[0], Accuracy: values[1], Metrics: map[string]float64{}}
+	for i, m := range c.Config.Metrics {
+		r.Metrics[m.Name] = values[2+i]
+	}
+	return r, nil
+}
+
+func (c *Classifier) evaluate(images *datasets.Images) ([]float64, error) {
+	batches, err := datasets.NewBatches(images, c.Config.batchOptions(false))
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := c.trainer.Eval(batches)
+	if err != nil {
+		return nil, err
+	}
+	values := make([]float64, len(metrics))
+	for i, m := range metrics {
+		values[i] = scalar(m)
+	}
+	return values, nil
+}
+
+// Predict returns the model's outputs (probabilities or logits, as the model
+// gives them) for every image, with dropout off, and the predicted classes.
+func (c *Classifier) Predict(images *datasets.Images) (scores [][]float32, classes []int, err error) {
+	if c.predict == nil {
+		c.predict, err = model.NewExec(c.Backend, c.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			return graph.ConvertDType(c.Model(scope, x), dtypes.Float32)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	opts := c.Config.batchOptions(false)
+	opts.Labels = datasets.NoLabels
+	batches, err := datasets.NewBatches(images, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	for batch, err := range batches.Iter() {
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := c.predict.Call(batch.Inputs[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		rows := out[0].Value().([][]float32)
+		for _, row := range rows {
+			best := 0
+			for k, v := range row {
+				if v > row[best] {
+					best = k
+				}
+			}
+			classes = append(classes, best)
+		}
+		scores = append(scores, rows...)
+	}
+	return scores, classes, nil
+}
+
+// scalar reads a scalar metric as float64.
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	panic(fmt.Sprintf("fit: metric of shape %s is not a float scalar", t.Shape()))
+}

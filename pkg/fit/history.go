@@ -1,0 +1,72 @@
+package fit
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/klcourse/klcourse/internal/safefile"
+)
+
+// History records a training run per epoch, as Keras's History.history.
+type History struct {
+	// Name labels the run in plots and tables, e.g. "forward KL".
+	Name string `json:"name"`
+	// Loss and Accuracy are the means over each epoch's training batches,
+	// as they were while the weights changed (with dropout on).
+	Loss     []float64 `json:"loss"`
+	Accuracy []float64 `json:"accuracy"`
+	// ValLoss and ValAccuracy are measured on the validation set at the
+	// end of each epoch (dropout off); empty without a validation split.
+	ValLoss     []float64 `json:"val_loss,omitempty"`
+	ValAccuracy []float64 `json:"val_accuracy,omitempty"`
+	// Metrics holds the extra metrics, by name for the training set and
+	// "val_"+name for the validation set.
+	Metrics map[string][]float64 `json:"metrics,omitempty"`
+	// Seconds is the wall time of each epoch, validation included.
+	Seconds []float64 `json:"seconds"`
+	// TrainImages and ValImages are the sizes of the two sets.
+	TrainImages int `json:"train_images"`
+	ValImages   int `json:"val_images"`
+}
+
+// Epochs returns the number of epochs recorded.
+func (h *History) Epochs() int { return len(h.Loss) }
+
+// ImagesPerSecond is the training throughput of the run, validation
+// included.
+func (h *History) ImagesPerSecond() float64 {
+	total := 0.0
+	for _, s := range h.Seconds {
+		total += s
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(h.Epochs()*h.TrainImages) / total
+}
+
+// Save writes the history as JSON to path.
+func (h *History) Save(path string) error {
+	data, err := json.MarshalIndent(h, "", " ")
+	if err != nil {
+		return err
+	}
+	return safefile.WriteBytes(path, append(data, '\n'))
+}
+
+// LoadHistory reads a history saved by History.Save.
+func LoadHistory(path string) (*History, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var h History
+	if err := json.Unmarshal(data, &h); err != nil {
+		return nil, fmt.Errorf("%s: not a training history: %w", path, err)
+	}
+	if len(h.Accuracy) != len(h.Loss) || len(h.Seconds) != len(h.Loss) {
+		return nil, fmt.Errorf("%s: inconsistent history: %d losses, %d accuracies, %d epoch times", path, len(h.Loss), len(h.Accuracy), len(h.Seconds))
+	}
+	return &h, nil
+}
