@@ -174,3 +174,34 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPlotAndConfusion(t *testing.T) {
+	h1 := &History{Name: "forward KL", Loss: []float64{1, 0.5}, ValLoss: []float64{1.1, 0.7}, Accuracy: []float64{0.4, 0.8}, ValAccuracy: []float64{0.35, 0.7}, Seconds: []float64{1, 1}}
+	h2 := &History{Name: "reverse KL", Loss: []float64{2, 1}, Accuracy: []float64{0.3, 0.6}, Seconds: []float64{1, 1}}
+	f, err := PlotHistories(h1, h2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := f.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"forward KL train", "forward KL validation", "reverse KL train", "Accuracy", "epoch"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("history plot lacks %q", want)
+		}
+	}
+	if strings.Contains(string(svg), "reverse KL validation") {
+		t.Error("a run without validation has a validation curve")
+	}
+	counts, err := Confusion([]uint8{0, 0, 1, 2, 2}, []int{0, 1, 1, 2, 0}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(counts, [][]int{{1, 1, 0}, {0, 1, 0}, {1, 0, 1}}) {
+		t.Errorf("Confusion = %v", counts)
+	}
+	if _, err := Confusion([]uint8{5}, []int{0}, 3); err == nil {
+		t.Error("label out of range: no error")
+	}
+}

@@ -18,8 +18,23 @@ type Curve struct {
 	Width vg.Length
 }
 
-// Curves returns a plot of the curves with a legend (for the named ones).
+// Curves returns a plot of the curves with a legend (for the named ones),
+// each curve in the next colour of the palette.
 func Curves(title, xLabel, yLabel string, curves ...Curve) (*plot.Plot, error) {
+	colours := make([]int, len(curves))
+	for i := range colours {
+		colours[i] = i
+	}
+	return CurvesColoured(title, xLabel, yLabel, colours, curves...)
+}
+
+// CurvesColoured is Curves with curve i drawn in the palette's colour
+// colours[i], so that related curves (training and validation of one run)
+// share a colour.
+func CurvesColoured(title, xLabel, yLabel string, colours []int, curves ...Curve) (*plot.Plot, error) {
+	if len(colours) != len(curves) {
+		return nil, fmt.Errorf("plots.Curves %q: %d colours for %d curves", title, len(colours), len(curves))
+	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
@@ -28,7 +43,7 @@ func Curves(title, xLabel, yLabel string, curves ...Curve) (*plot.Plot, error) {
 	p.Add(plotter.NewGrid())
 	named := 0
 	for i, c := range curves {
-		if err := AddCurve(p, i, c); err != nil {
+		if err := AddCurve(p, colours[i], c); err != nil {
 			return nil, fmt.Errorf("plots.Curves %q: %w", title, err)
 		}
 		if c.Name != "" {

@@ -134,3 +134,27 @@ func TestImageGrid(t *testing.T) {
 		t.Error("2 captions for 1 image: no error")
 	}
 }
+
+func TestConfusionMatrix(t *testing.T) {
+	counts := [][]int{{5, 1, 0}, {2, 7, 1}, {0, 0, 9}}
+	p, err := ConfusionMatrix("test set", []string{"cat", "dog", "frog"}, counts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := Single(p).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">cat<", ">frog<", ">9<", ">7<", "predicted class"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("confusion matrix SVG lacks %q", want)
+		}
+	}
+	g := confusionGrid{counts: counts}
+	if g.count(0, 2) != 5 || g.count(2, 0) != 9 {
+		t.Errorf("grid: top-left %d (want the first class's 5), bottom-right %d (want 9)", g.count(0, 2), g.count(2, 0))
+	}
+	if _, err := ConfusionMatrix("bad", []string{"a", "b"}, [][]int{{1, 2}, {3}}); err == nil {
+		t.Error("ragged counts: no error")
+	}
+}
