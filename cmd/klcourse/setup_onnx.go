@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend"
+)
+
+func init() {
+	registerSetupStep(setupStep{
+		order:   30,
+		name:    "onnxruntime",
+		check:   checkONNXRuntime,
+		install: installONNXRuntime,
+		fix: func(env *setupEnv) string {
+			return fmt.Sprintf("export %s=/path/to/libonnxruntime.so.%s  # or run setup where github.com or registry.npmjs.org is reachable",
+				backend.ONNXLibraryEnv, onnxruntime.Version)
+		},
+	})
+}
+
+// checkONNXRuntime accepts the pinned library installed under the course
+// home, verified against its manifest, or else a library the person named
+// in ONNXRUNTIME_SHARED_LIBRARY_PATH. The kernel gets the path in its
+// environment, so notebooks find the library even when Jupyter starts them
+// with a different home.
+func checkONNXRuntime(env *setupEnv) (string, error) {
+	path, m, err := onnxruntime.Check(env.home)
+	if err == nil {
+		env.kernelEnv[backend.ONNXLibraryEnv] = path
+		return fmt.Sprintf("%s (ONNX Runtime %s, from the %s)", path, m.Version, m.Source), nil
+	}
+	if own := os.Getenv(backend.ONNXLibraryEnv); own != "" {
+		if info, statErr := os.Stat(own); statErr == nil && info.Mode().IsRegular() {
+			env.kernelEnv[backend.ONNXLibraryEnv] = own
+			return fmt.Sprintf("%s (from %s; not installed by the course, version not verified)", own, backend.ONNXLibraryEnv), nil
+		}
+		return "", fmt.Errorf("%s=%s: no such file, and %v", backend.ONNXLibraryEnv, own, err)
+	}
+	return "", err
+}
+
+func installONNXRuntime(env *setupEnv) error {
+	if _, set := os.LookupEnv(backend.NoAutoInstallEnv); set {
+		return fmt.Errorf("%s is set: downloading is not allowed", backend.NoAutoInstallEnv)
+	}
+	_, err := onnxruntime.Install(context.Background(), onnxruntime.NewClient(), env.home,
+		onnxruntime.Sources(runtime.GOOS, runtime.GOARCH), env.out)
+	return err
+}

@@ -1,0 +1,188 @@
+package backend
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fake is a probe with nothing installed, no GPU, and both backends linked.
+func fake(env map[string]string) probe {
+	return probe{
+		getenv:     func(k string) string { return env[k] },
+		hasGPU:     func() bool { return false },
+		cudaPlugin: func() string { return "" },
+		onnxLib:    func() string { return "" },
+		onnxLinked: true,
+		xlaLinked:  true,
+	}
+}
+
+func configs(list []Choice) []string {
+	var out []string
+	for _, c := range list {
+		out = append(out, c.Config)
+	}
+	return out
+}
+
+func TestChoices(t *testing.T) {
+	const lib = "/opt/ort/libonnxruntime.so.1.30.0"
+	const plugin = "/opt/jax/jax_plugins/xla_cuda12/xla_cuda_plugin.so"
+	tests := []struct {
+		name       string
+		setup      func(p *probe)
+		env        map[string]string
+		want       []string
+		noticeHas  string // "" means no notice
+		wantReason string
+	}{{
+		name:      "nothing installed",
+		want:      []string{"go"},
+		noticeHas: "klcourse setup",
+	}, {
+		name:  "ONNX Runtime found",
+		setup: func(p *probe) { p.onnxLib = func() string { return lib } },
+		want:  []string{"onnx:" + lib, "go"},
+	}, {
+		name: "GPU with plugin",
+		setup: func(p *probe) {
+			p.hasGPU = func() bool { return true }
+			p.cudaPlugin = func() string { return plugin }
+			p.onnxLib = func() string { return lib }
+		},
+		want:       []string{"xla:" + plugin + ",preallocate=false", "onnx:" + lib, "go"},
+		wantReason: "NVIDIA GPU",
+	}, {
+		name: "GPU without plugin",
+		setup: func(p *probe) {
+			p.hasGPU = func() bool { return true }
+			p.onnxLib = func() string { return lib }
+		},
+		want:      []string{"onnx:" + lib, "go"},
+		noticeHas: "no CUDA PJRT plugin",
+	}, {
+		name: "GPU, but built without XLA",
+		setup: func(p *probe) {
+			p.hasGPU = func() bool { return true }
+			p.cudaPlugin = func() string { return plugin }
+			p.xlaLinked = false
+		},
+		want:      []string{"go"},
+		noticeHas: "without the XLA backend",
+	}, {
+		name: "built without cgo",
+		setup: func(p *probe) {
+			p.onnxLinked, p.xlaLinked = false, false
+			p.onnxLib = func() string { return lib }
+		},
+		want:      []string{"go"},
+		noticeHas: "CGO_ENABLED=1",
+	}, {
+		name: "GOMLX_BACKEND wins over everything",
+		setup: func(p *probe) {
+			p.hasGPU = func() bool { return true }
+			p.cudaPlugin = func() string { return plugin }
+			p.onnxLib = func() string { return lib }
+		},
+		env:        map[string]string{BackendEnv: " go "},
+		want:       []string{"go"},
+		wantReason: BackendEnv,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := fake(tt.env)
+			if tt.setup != nil {
+				tt.setup(&p)
+			}
+			list := choices(p)
+			if got := configs(list); strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
+				t.Fatalf("choices = %q, want %q", got, tt.want)
+			}
+			notice := list[0].Notice
+			switch {
+			case tt.noticeHas == "" && notice != "":
+				t.Errorf("unexpected notice %q", notice)
+			case tt.noticeHas != "" && !strings.Contains(notice, tt.noticeHas):
+				t.Errorf("notice %q does not mention %q", notice, tt.noticeHas)
+			}
+			if strings.Contains(notice, "\n") {
+				t.Errorf("notice spans several lines: %q", notice)
+			}
+			if !strings.Contains(list[0].Reason, tt.wantReason) {
+				t.Errorf("reason %q does not mention %q", list[0].Reason, tt.wantReason)
+			}
+			if last := list[len(list)-1]; !last.Explicit && last.Config != "go" {
+				t.Errorf("the last choice is %q, want the pure-Go backend", last.Config)
+			}
+		})
+	}
+}
+
+func touch(t *testing.T, path string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestONNXLibraryLookup(t *testing.T) {
+	dir := t.TempDir()
+	home := filepath.Join(dir, "course")
+	user := filepath.Join(dir, "user")
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+
+	if got := onnxLibrary(getenv, home, user); got != "" {
+		t.Errorf("nothing installed: found %q", got)
+	}
+	goml := touch(t, filepath.Join(user, ".local", "lib", "onnxruntime", "libonnxruntime.so"))
+	if got := onnxLibrary(getenv, home, user); got != goml {
+		t.Errorf("GoMLX's install: found %q, want %q", got, goml)
+	}
+	course := touch(t, filepath.Join(home, "onnxruntime", "1.30.0", "libonnxruntime.so.1.30.0"))
+	if got := onnxLibrary(getenv, home, user); got != course {
+		t.Errorf("course install: found %q, want %q (it comes before GoMLX's)", got, course)
+	}
+	env[ONNXLibraryEnv] = filepath.Join(dir, "missing.so")
+	if got := onnxLibrary(getenv, home, user); got != course {
+		t.Errorf("%s names a missing file: found %q, want the course's %q", ONNXLibraryEnv, got, course)
+	}
+	own := touch(t, filepath.Join(dir, "mine", "libonnxruntime.so"))
+	env[ONNXLibraryEnv] = own
+	if got := onnxLibrary(getenv, home, user); got != own {
+		t.Errorf("%s set: found %q, want %q", ONNXLibraryEnv, got, own)
+	}
+}
+
+func TestCUDAPluginLookup(t *testing.T) {
+	dir := t.TempDir()
+	user := filepath.Join(dir, "user")
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+
+	venv := filepath.Join(dir, "venv")
+	env["VIRTUAL_ENV"] = venv
+	if got := cudaPlugin(getenv, user); got != "" && !strings.HasPrefix(got, "/usr") && !strings.HasPrefix(got, "/opt") {
+		t.Errorf("nothing installed: found %q", got)
+	}
+	jax := touch(t, filepath.Join(venv, "lib", "python3.11", "site-packages", "jax_plugins", "xla_cuda12", "xla_cuda_plugin.so"))
+	if got := cudaPlugin(getenv, user); got != jax {
+		t.Errorf("JAX wheel in a virtual environment: found %q, want %q", got, jax)
+	}
+	goxla := touch(t, filepath.Join(user, ".local", "lib", "go-xla", "nvidia", "pjrt_c_api_cuda_plugin.so"))
+	if got := cudaPlugin(getenv, user); got != goxla {
+		t.Errorf("go-xla install: found %q, want %q (it comes before JAX's)", got, goxla)
+	}
+	pjrtDir := filepath.Join(dir, "plugins")
+	own := touch(t, filepath.Join(pjrtDir, "pjrt_c_api_cuda_plugin.so"))
+	env[PJRTPluginPathEnv] = filepath.Join(dir, "nothing-here") + string(filepath.ListSeparator) + pjrtDir
+	if got := cudaPlugin(getenv, user); got != own {
+		t.Errorf("%s: found %q, want %q", PJRTPluginPathEnv, got, own)
+	}
+}
