@@ -87,3 +87,35 @@ func TestGenerateErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswersFill(t *testing.T) {
+	solCells := []cell{
+		{typ: "code", source: "func kl(p, q *graph.Node) *graph.Node {\n\t// BEGIN SOLUTION stub: return exercise.Todo(q)\n\treturn klloss.ForwardKL(p, q)\n\t// END SOLUTION\n}"},
+		{typ: "code", source: "%%\n// BEGIN SOLUTION\nanswer := 42\nfmt.Println(answer)\n// END SOLUTION"},
+	}
+	sol := build(t, solCells...)
+	answers, stubs := Answers(sol), Stubs(sol)
+	if len(answers) != 2 || answers[0] != "\treturn klloss.ForwardKL(p, q)" || answers[1] != "answer := 42\nfmt.Println(answer)" {
+		t.Fatalf("Answers = %q", answers)
+	}
+	if len(stubs) != 2 || !stubs[0] || stubs[1] {
+		t.Fatalf("Stubs = %v", stubs)
+	}
+	ex, err := Generate(build(t, solCells...), "solutions/x.ipynb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Fill(ex, answers, stubs); err != nil {
+		t.Fatal(err)
+	}
+	// Filled with the reference answers, the exercise is the solution without markers.
+	if got, want := ex.Cells[0].Source, "func kl(p, q *graph.Node) *graph.Node {\n\treturn klloss.ForwardKL(p, q)\n}"; got != want {
+		t.Errorf("filled cell 1:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := ex.Cells[1].Source, "%%\nanswer := 42\nfmt.Println(answer)"; got != want {
+		t.Errorf("filled cell 2:\n%s\nwant:\n%s", got, want)
+	}
+	if err := Fill(ex, answers, stubs); err == nil || !strings.Contains(err.Error(), "0 TODOs for 2 answers") {
+		t.Errorf("filling a filled exercise: %v", err)
+	}
+}

@@ -57,3 +57,23 @@ func Home() (string, error) {
 	}
 	return filepath.Join(home, ".local", "share", "klcourse"), nil
 }
+
+// RunsEnv overrides where notebooks keep the results of training runs.
+const RunsEnv = "KLCOURSE_RUNS"
+
+// RunDir returns the directory where a notebook keeps the training run
+// called name (weights, history), so that later cells — which GoNB runs as
+// new programs — load it instead of training again. Runs live under
+// $KLCOURSE_RUNS, or the user's cache directory (~/.cache/klcourse/runs),
+// separately for quick and full mode, never in the checkout.
+func RunDir(name string) (string, error) {
+	root := os.Getenv(RunsEnv)
+	if root == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return "", err
+		}
+		root = filepath.Join(cache, "klcourse", "runs")
+	}
+	return filepath.Join(root, Mode(), name), nil
+}

@@ -35,3 +35,15 @@ func TestHome(t *testing.T) {
 		t.Errorf("Home() with KLCOURSE_HOME=/opt/kl: %q", got)
 	}
 }
+
+func TestRunDir(t *testing.T) {
+	t.Setenv(RunsEnv, "/runs")
+	t.Setenv(QuickEnv, "1")
+	if got, _ := RunDir("cifar/kl"); got != filepath.Join("/runs", "quick", "cifar", "kl") {
+		t.Errorf("RunDir in quick mode = %q", got)
+	}
+	t.Setenv(QuickEnv, "")
+	if got, _ := RunDir("cifar/kl"); got != filepath.Join("/runs", "full", "cifar", "kl") {
+		t.Errorf("RunDir in full mode = %q", got)
+	}
+}
