@@ -40,5 +40,5 @@
 // backends are left out of the build and the choice falls through to the
 // pure-Go backend; the package still builds everywhere.
 //
-// GPU labs are described in docs/gpu.md.
+// docs/backends.md describes the setup for users, GPU labs included.
 package backend
