@@ -65,7 +65,9 @@ const RunsEnv = "KLCOURSE_RUNS"
 // called name (weights, history), so that later cells — which GoNB runs as
 // new programs — load it instead of training again. Runs live under
 // $KLCOURSE_RUNS, or the user's cache directory (~/.cache/klcourse/runs),
-// separately for quick and full mode, never in the checkout.
+// never in the checkout: separately for quick and full mode, and for the
+// notebook's directory (notebooks, solutions, exercises: an exercise and its
+// solution share their file name but not their runs).
 func RunDir(name string) (string, error) {
 	root := os.Getenv(RunsEnv)
 	if root == "" {
@@ -74,6 +76,10 @@ func RunDir(name string) (string, error) {
 			return "", err
 		}
 		root = filepath.Join(cache, "klcourse", "runs")
+	}
+	// GoNB sets GONB_DIR to the directory of the notebook it runs.
+	if dir := os.Getenv("GONB_DIR"); dir != "" {
+		return filepath.Join(root, Mode(), filepath.Base(dir), name), nil
 	}
 	return filepath.Join(root, Mode(), name), nil
 }

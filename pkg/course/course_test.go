@@ -43,7 +43,12 @@ func TestRunDir(t *testing.T) {
 		t.Errorf("RunDir in quick mode = %q", got)
 	}
 	t.Setenv(QuickEnv, "")
+	t.Setenv("GONB_DIR", "")
 	if got, _ := RunDir("cifar/kl"); got != filepath.Join("/runs", "full", "cifar", "kl") {
 		t.Errorf("RunDir in full mode = %q", got)
+	}
+	t.Setenv("GONB_DIR", "/course/exercises")
+	if got, _ := RunDir("cifar/kl"); got != filepath.Join("/runs", "full", "exercises", "cifar", "kl") {
+		t.Errorf("RunDir in a notebook of exercises/ = %q", got)
 	}
 }

@@ -23,6 +23,10 @@ type Mistake[F klloss.GraphFn] struct {
 type Case struct {
 	Name   string
 	Inputs []any
+	// WRT lists the inputs whose gradients are compared, by index: for a
+	// loss, the predictions (what training differentiates), not the
+	// targets. Nil means every float input.
+	WRT []int
 }
 
 // Tolerances of Check: values and gradients match when they differ by at most
@@ -62,12 +66,12 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 		return Result{Report: fmt.Sprintf("%s: no test cases given", name)}
 	}
 	for _, c := range cases {
-		want, err := klloss.Evaluate(backend, reference, c.Inputs...)
+		want, err := klloss.EvaluateWRT(backend, reference, c.WRT, c.Inputs...)
 		if err != nil {
 			return Result{Report: fmt.Sprintf("%s: the reference fails on %s (a bug in the exercise, please report it): %v", name, c.Name, err)}
 		}
 		before := todoBuilt.Load()
-		got, err := klloss.Evaluate(backend, student, c.Inputs...)
+		got, err := klloss.EvaluateWRT(backend, student, c.WRT, c.Inputs...)
 		if todoBuilt.Load() != before {
 			return Result{NotDone: true, Report: fmt.Sprintf("%s: not done yet — replace the TODO stub with your code, then run this check again.", name)}
 		}
@@ -92,7 +96,7 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 // values and gradients on case c, or "".
 func matchMistake[F klloss.GraphFn](backend compute.Backend, mistakes []Mistake[F], got *klloss.Evaluation, c Case) string {
 	for _, m := range mistakes {
-		ev, err := klloss.Evaluate(backend, m.Fn, c.Inputs...)
+		ev, err := klloss.EvaluateWRT(backend, m.Fn, c.WRT, c.Inputs...)
 		if err == nil && compare(got, ev) == "" {
 			return m.Hint
 		}

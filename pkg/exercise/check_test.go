@@ -18,8 +18,8 @@ type pairFn = func(p, q *graph.Node) *graph.Node
 
 // cases are a one-hot and a soft target against softmax-like outputs.
 var cases = []Case{
-	{"one-hot targets", []any{[][]float32{{0, 1, 0}, {1, 0, 0}}, [][]float32{{0.2, 0.7, 0.1}, {0.5, 0.25, 0.25}}}},
-	{"soft targets", []any{[][]float64{{0.1, 0.4, 0.5}}, [][]float64{{0.8, 0.15, 0.05}}}},
+	{Name: "one-hot targets", Inputs: []any{[][]float32{{0, 1, 0}, {1, 0, 0}}, [][]float32{{0.2, 0.7, 0.1}, {0.5, 0.25, 0.25}}}},
+	{Name: "soft targets", Inputs: []any{[][]float64{{0.1, 0.4, 0.5}}, [][]float64{{0.8, 0.15, 0.05}}}},
 }
 
 func TestCheck(t *testing.T) {
@@ -54,6 +54,14 @@ func TestCheck(t *testing.T) {
 		if !strings.Contains(r.Report, strings.ReplaceAll(tc.want, "[] ,", "[],")) {
 			t.Errorf("%s: report lacks %q:\n%s", tc.name, tc.want, r.Report)
 		}
+	}
+	// Compared on the gradient with respect to q only, cross-entropy and KL
+	// agree on one-hot targets, where H(P) = 0.
+	onlyQ := []Case{cases[0]}
+	onlyQ[0].WRT = []int{1}
+	crossEntropy := func(p, q *graph.Node) *graph.Node { return graph.Neg(graph.ReduceSum(graph.Mul(p, graph.Log(q)), -1)) }
+	if r := check(backend, "KL", crossEntropy, reference, nil, onlyQ); !r.Passed {
+		t.Errorf("cross-entropy on one-hot targets, gradient with respect to q only: %s", r.Report)
 	}
 	// A known mistake is named when it is recognised.
 	r := check(backend, "KL", klloss.ReverseKL, reference, mistakes, cases[1:])

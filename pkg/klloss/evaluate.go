@@ -3,6 +3,7 @@ package klloss
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -51,6 +52,20 @@ type Evaluation struct {
 // Errors, including the panics fn raises while the graph is built (bad shapes),
 // are returned, not panicked.
 func Evaluate[F GraphFn](backend compute.Backend, fn F, inputs ...any) (*Evaluation, error) {
+	return EvaluateWRT(backend, fn, nil, inputs...)
+}
+
+// EvaluateWRT is Evaluate with the gradient taken with respect to the inputs
+// whose indices wrt lists only (Gradients holds nil for the others); nil wrt
+// means every float input. Differentiating a loss with respect to its
+// predictions only, not its constant targets, spares building gradients of
+// operations (clipping a target) that need none.
+func EvaluateWRT[F GraphFn](backend compute.Backend, fn F, wrt []int, inputs ...any) (*Evaluation, error) {
+	for _, i := range wrt {
+		if i < 0 || i >= len(inputs) {
+			return nil, fmt.Errorf("klloss.Evaluate: gradient with respect to input %d requested, but there are %d inputs", i, len(inputs))
+		}
+	}
 	if backend == nil {
 		return nil, errors.New("klloss.Evaluate: backend is nil")
 	}
@@ -78,7 +93,7 @@ func Evaluate[F GraphFn](backend compute.Backend, fn F, inputs ...any) (*Evaluat
 		var floatInputs []*graph.Node
 		isGradient = make([]bool, len(xs))
 		for i, x := range xs {
-			if x.DType().IsFloat() {
+			if x.DType().IsFloat() && (wrt == nil || slices.Contains(wrt, i)) {
 				isGradient[i] = true
 				floatInputs = append(floatInputs, x)
 			}

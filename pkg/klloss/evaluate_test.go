@@ -57,3 +57,19 @@ func TestEvaluateErrors(t *testing.T) {
 	_, err = Evaluate(testBackend(), nilFn, []float64{1})
 	wantError(t, "nil function", err, "fn is nil")
 }
+
+func TestEvaluateWRT(t *testing.T) {
+	b := testBackend()
+	p, q := [][]float64{{0.5, 0.5}}, [][]float64{{0.9, 0.1}}
+	ev, err := EvaluateWRT(b, ForwardKL, []int{1}, p, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := Evaluate(b, ForwardKL, p, q)
+	if ev.Gradients[0] != nil || len(ev.Gradients[1]) != 2 || ev.Gradients[1][0] != all.Gradients[1][0] || ev.Value[0] != all.Value[0] {
+		t.Errorf("EvaluateWRT(wrt=[1]) = %+v, Evaluate = %+v", ev, all)
+	}
+	if _, err := EvaluateWRT(b, ForwardKL, []int{2}, p, q); err == nil {
+		t.Error("gradient with respect to a third input of two: no error")
+	}
+}
