@@ -57,6 +57,9 @@ const setupHint = "run `go run ./cmd/klcourse setup` in the course checkout, or 
 // anything: it only looks.
 func choices(p probe) []Choice {
 	if config := strings.TrimSpace(p.getenv(BackendEnv)); config != "" {
+		if config == "go" {
+			config = goConfig
+		}
 		return []Choice{{Config: config, Reason: BackendEnv + " is set", Explicit: true}}
 	}
 	var list []Choice
@@ -86,7 +89,7 @@ func choices(p probe) []Choice {
 			})
 		}
 	}
-	goChoice := Choice{Config: "go", Reason: "no faster backend found"}
+	goChoice := Choice{Config: goConfig, Reason: "no faster backend found"}
 	switch {
 	case !p.onnxLinked:
 		notes = append(notes, "the pure-Go backend is about 60 times slower than ONNX Runtime on the course's CNN, and this program was built without ONNX Runtime (cgo disabled or tag noonnx): build it with CGO_ENABLED=1")
@@ -101,6 +104,13 @@ func choices(p probe) []Choice {
 	}
 	return list
 }
+
+// goConfig runs the pure-Go backend's operations one at a time, each using
+// all cores. Its default, running independent operations in parallel, can
+// deadlock (compute v0.1.6): each large matrix product waits for idle
+// workers of the pool that the other products, running in parallel, hold —
+// the course's CNN, with its independent products, hangs that way.
+const goConfig = "go:ops_sequential"
 
 // xlaCUDAConfig is the XLA configuration for a CUDA PJRT plugin: no
 // preallocation of GPU memory, so that several processes share one GPU.

@@ -39,12 +39,12 @@ func TestChoices(t *testing.T) {
 		wantReason string
 	}{{
 		name:      "nothing installed",
-		want:      []string{"go"},
+		want:      []string{goConfig},
 		noticeHas: "klcourse setup",
 	}, {
 		name:  "ONNX Runtime found",
 		setup: func(p *probe) { p.onnxLib = func() string { return lib } },
-		want:  []string{"onnx:" + lib, "go"},
+		want:  []string{"onnx:" + lib, goConfig},
 	}, {
 		name: "GPU with plugin",
 		setup: func(p *probe) {
@@ -52,7 +52,7 @@ func TestChoices(t *testing.T) {
 			p.cudaPlugin = func() string { return plugin }
 			p.onnxLib = func() string { return lib }
 		},
-		want:       []string{"xla:" + plugin + ",preallocate=false", "onnx:" + lib, "go"},
+		want:       []string{"xla:" + plugin + ",preallocate=false", "onnx:" + lib, goConfig},
 		wantReason: "NVIDIA GPU",
 	}, {
 		name: "GPU without plugin",
@@ -60,7 +60,7 @@ func TestChoices(t *testing.T) {
 			p.hasGPU = func() bool { return true }
 			p.onnxLib = func() string { return lib }
 		},
-		want:      []string{"onnx:" + lib, "go"},
+		want:      []string{"onnx:" + lib, goConfig},
 		noticeHas: "no CUDA PJRT plugin",
 	}, {
 		name: "GPU, but built without XLA",
@@ -69,7 +69,7 @@ func TestChoices(t *testing.T) {
 			p.cudaPlugin = func() string { return plugin }
 			p.xlaLinked = false
 		},
-		want:      []string{"go"},
+		want:      []string{goConfig},
 		noticeHas: "without the XLA backend",
 	}, {
 		name: "built without cgo",
@@ -77,7 +77,7 @@ func TestChoices(t *testing.T) {
 			p.onnxLinked, p.xlaLinked = false, false
 			p.onnxLib = func() string { return lib }
 		},
-		want:      []string{"go"},
+		want:      []string{goConfig},
 		noticeHas: "CGO_ENABLED=1",
 	}, {
 		name: "GOMLX_BACKEND wins over everything",
@@ -87,7 +87,7 @@ func TestChoices(t *testing.T) {
 			p.onnxLib = func() string { return lib }
 		},
 		env:        map[string]string{BackendEnv: " go "},
-		want:       []string{"go"},
+		want:       []string{goConfig},
 		wantReason: BackendEnv,
 	}}
 	for _, tt := range tests {
@@ -113,7 +113,7 @@ func TestChoices(t *testing.T) {
 			if !strings.Contains(list[0].Reason, tt.wantReason) {
 				t.Errorf("reason %q does not mention %q", list[0].Reason, tt.wantReason)
 			}
-			if last := list[len(list)-1]; !last.Explicit && last.Config != "go" {
+			if last := list[len(list)-1]; !last.Explicit && last.Config != goConfig {
 				t.Errorf("the last choice is %q, want the pure-Go backend", last.Config)
 			}
 		})

@@ -24,7 +24,10 @@
 //     under the course home, or where GoMLX's own installer puts it
 //     (~/.local/lib/onnxruntime).
 //  4. Otherwise the pure-Go backend, with a one-line notice on standard error
-//     that says how to install the faster one.
+//     that says how to install the faster one. It runs with the option
+//     ops_sequential (also when GOMLX_BACKEND is just "go"), which avoids a
+//     deadlock of its default scheduling on graphs with independent matrix
+//     products, such as the course's CNN.
 //
 // Steps 2 to 4 never download anything, so an offline machine never waits.
 // A backend that is found but fails to start (a damaged library, a driver
@@ -37,5 +40,5 @@
 // backends are left out of the build and the choice falls through to the
 // pure-Go backend; the package still builds everywhere.
 //
-// GPU labs are described in docs/gpu.md.
+// docs/backends.md describes the setup for users, GPU labs included.
 package backend

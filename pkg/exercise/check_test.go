@@ -6,20 +6,13 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 
+	"github.com/klcourse/klcourse/internal/testbackends"
 	"github.com/klcourse/klcourse/pkg/klloss"
 )
 
-func goBackend(t *testing.T) compute.Backend {
-	t.Helper()
-	b, err := gobackend.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func goBackend(t *testing.T) compute.Backend { return testbackends.Go(t) }
 
 type pairFn = func(p, q *graph.Node) *graph.Node
 

@@ -44,12 +44,27 @@ func New(backend compute.Backend, modelFn ModelFn, cfg Config) (*Classifier, err
 		return nil, err
 	}
 	c := &Classifier{Backend: backend, Store: store, Model: modelFn, Config: cfg}
-	var trainMetrics, evalMetrics []metric.Interface
-	trainMetrics = append(trainMetrics, metric.NewSparseCategoricalAccuracy("accuracy", "acc"))
-	evalMetrics = append(evalMetrics, metric.NewSparseCategoricalAccuracy("val_accuracy", "val_acc"))
+	// Every metric is a per-batch value that Fit and Evaluate average in Go,
+	// weighted by batch size. GoMLX's accumulating mean metrics would do it
+	// in the graph, but with ONNX Runtime (GoMLX v0.28.8, compute-onnx
+	// v0.1.5) Trainer.Eval's means keep only the last batch.
+	batchLoss := func(_ *model.Scope, labels, predictions []*graph.Node) *graph.Node {
+		l := cfg.Loss(labels, predictions)
+		if !l.IsScalar() {
+			l = graph.ReduceAllMean(l)
+		}
+		return l
+	}
+	trainMetrics := []metric.Interface{
+		metric.NewBaseMetric("accuracy", "acc", metric.AccuracyMetricType, metric.SparseCategoricalAccuracyGraph, nil),
+	}
+	evalMetrics := []metric.Interface{
+		metric.NewBaseMetric("val_loss", "val_loss", metric.LossMetricType, batchLoss, nil),
+		metric.NewBaseMetric("val_accuracy", "val_acc", metric.AccuracyMetricType, metric.SparseCategoricalAccuracyGraph, nil),
+	}
 	for _, m := range cfg.Metrics {
-		trainMetrics = append(trainMetrics, metric.NewMeanMetric(m.Name, m.Name, "", m.Fn, nil))
-		evalMetrics = append(evalMetrics, metric.NewMeanMetric("val_"+m.Name, "val_"+m.Name, "", m.Fn, nil))
+		trainMetrics = append(trainMetrics, metric.NewBaseMetric(m.Name, m.Name, "", m.Fn, nil))
+		evalMetrics = append(evalMetrics, metric.NewBaseMetric("val_"+m.Name, "val_"+m.Name, "", m.Fn, nil))
 	}
 	c.trainer = train.NewTrainer(backend, store, func(scope *model.Scope, images *graph.Node) *graph.Node {
 		return modelFn(scope, images)
@@ -114,12 +129,7 @@ func (c *Classifier) Fit(images *datasets.Images) (*History, error) {
 // trainEpoch runs one epoch and returns the means over its examples of the
 // loss, the accuracy and the extra metrics.
 func (c *Classifier) trainEpoch(batches *datasets.Batches, epoch int, bar progress.Bar) ([]float64, error) {
-	if err := c.trainer.ResetTrainMetrics(); err != nil {
-		return nil, err
-	}
-	var lossSum float64
-	var seen int
-	var last []*tensors.Tensor
+	var mean weightedMeans
 	step := 0
 	for batch, err := range batches.Iter() {
 		if err != nil {
@@ -131,25 +141,19 @@ func (c *Classifier) trainEpoch(batches *datasets.Batches, epoch int, bar progre
 		if err != nil {
 			return nil, fmt.Errorf("fit: epoch %d, step %d: %w", epoch, step, err)
 		}
-		loss := scalar(metrics[0])
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		// metrics: the loss, its moving average (not used), the accuracy
+		// and the extra metrics.
+		values := append([]float64{scalar(metrics[0])}, scalars(metrics[2:])...)
+		if loss := values[0]; math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, fmt.Errorf("fit: epoch %d, step %d: the loss is %v; training stopped (look for log 0, exp overflow or a learning rate too large)", epoch, step, loss)
 		}
-		lossSum += loss * float64(size)
-		seen += size
-		last = metrics
-		bar.Update(int64(step), fmt.Sprintf("loss %.4f  accuracy %.4f", lossSum/float64(seen), scalar(metrics[2])))
+		mean.add(values, size)
+		bar.Update(int64(step), fmt.Sprintf("loss %.4f  accuracy %.4f", mean.value(0), mean.value(1)))
 	}
-	if seen == 0 {
+	if mean.weight == 0 {
 		return nil, fmt.Errorf("fit: epoch %d: the training set yielded no batches", epoch)
 	}
-	// The trainer's metrics after the loss and its moving average are means
-	// since the reset at the start of the epoch.
-	means := []float64{lossSum / float64(seen)}
-	for _, m := range last[2:] {
-		means = append(means, scalar(m))
-	}
-	return means, nil
+	return mean.values(), nil
 }
 
 // Result is the evaluation of a classifier on a data set.
@@ -173,20 +177,29 @@ func (c *Classifier) Evaluate(images *datasets.Images) (Result, error) {
 	return r, nil
 }
 
+// evaluate returns the means over images of the loss, the accuracy and the
+// extra metrics.
 func (c *Classifier) evaluate(images *datasets.Images) ([]float64, error) {
 	batches, err := datasets.NewBatches(images, c.Config.batchOptions(false))
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := c.trainer.Eval(batches)
-	if err != nil {
-		return nil, err
+	var mean weightedMeans
+	for batch, err := range batches.Iter() {
+		if err != nil {
+			return nil, err
+		}
+		size := batch.Inputs[0].Shape().Dimensions[0]
+		metrics, err := c.trainer.EvalStep(batch)
+		if err != nil {
+			return nil, err
+		}
+		mean.add(scalars(metrics[1:]), size) // metrics[0] is GoMLX's mean loss.
 	}
-	values := make([]float64, len(metrics))
-	for i, m := range metrics {
-		values[i] = scalar(m)
+	if mean.weight == 0 {
+		return nil, fmt.Errorf("fit: %s has no images to evaluate", images.Name)
 	}
-	return values, nil
+	return mean.values(), nil
 }
 
 // Predict returns the model's outputs (probabilities or logits, as the model
@@ -227,6 +240,40 @@ func (c *Classifier) Predict(images *datasets.Images) (scores [][]float32, class
 		scores = append(scores, rows...)
 	}
 	return scores, classes, nil
+}
+
+// weightedMeans averages per-batch values weighted by batch size.
+type weightedMeans struct {
+	sums   []float64
+	weight float64
+}
+
+func (m *weightedMeans) add(values []float64, size int) {
+	if m.sums == nil {
+		m.sums = make([]float64, len(values))
+	}
+	for i, v := range values {
+		m.sums[i] += v * float64(size)
+	}
+	m.weight += float64(size)
+}
+
+func (m *weightedMeans) value(i int) float64 { return m.sums[i] / m.weight }
+
+func (m *weightedMeans) values() []float64 {
+	out := make([]float64, len(m.sums))
+	for i := range out {
+		out[i] = m.value(i)
+	}
+	return out
+}
+
+func scalars(ts []*tensors.Tensor) []float64 {
+	out := make([]float64, len(ts))
+	for i, t := range ts {
+		out[i] = scalar(t)
+	}
+	return out
 }
 
 // scalar reads a scalar metric as float64.

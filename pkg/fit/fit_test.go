@@ -4,29 +4,23 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/klcourse/klcourse/internal/rng"
+	"github.com/klcourse/klcourse/internal/testbackends"
 	"github.com/klcourse/klcourse/pkg/datasets"
 	"github.com/klcourse/klcourse/pkg/klloss"
 )
 
-func goBackend(t *testing.T) compute.Backend {
-	t.Helper()
-	b, err := gobackend.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func goBackend(t *testing.T) compute.Backend { return testbackends.Go(t) }
 
 // stripes is a data set of 6×6 gray images of three classes — horizontal
 // stripes, vertical stripes, a bright centre — with noise, which a small
@@ -74,7 +68,15 @@ func config() Config {
 }
 
 func TestFitLearnsAndIsReproducible(t *testing.T) {
-	backend := goBackend(t)
+	for _, b := range testbackends.List(t) {
+		t.Run(b.Name, func(t *testing.T) { testFit(t, b.Backend) })
+	}
+}
+
+// testFit trains on backend and checks the history, reproducibility,
+// evaluation against prediction on a set of several batches (the last one
+// partial), and saving and loading.
+func testFit(t *testing.T, backend compute.Backend) {
 	data := stripes(600, 1)
 	c, err := New(backend, mlp, config())
 	if err != nil {
@@ -99,23 +101,37 @@ func TestFitLearnsAndIsReproducible(t *testing.T) {
 	if !reflect.DeepEqual(h.Loss, h2.Loss) || !reflect.DeepEqual(h.ValAccuracy, h2.ValAccuracy) {
 		t.Errorf("two runs with seed 7 differ:\n%v\n%v", h.Loss, h2.Loss)
 	}
-	test := stripes(90, 2)
+	test := stripes(100, 2) // 3 full batches and a partial one.
 	r, err := c.Evaluate(test)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, classes, err := c.Predict(test)
+	logits, classes, err := c.Predict(test)
 	if err != nil {
 		t.Fatal(err)
 	}
-	correct := 0
+	// Evaluate's means over all batches agree with the same means computed
+	// from Predict's outputs: for one-hot targets the KL from logits is the
+	// cross-entropy −log softmax(z)_y.
+	correct, crossEntropy := 0, 0.0
 	for i, k := range classes {
-		if k == int(test.Labels[i]) {
+		y := int(test.Labels[i])
+		if k == y {
 			correct++
 		}
+		z := logits[i]
+		top := slices.Max(z)
+		sum := 0.0
+		for _, v := range z {
+			sum += math.Exp(float64(v - top))
+		}
+		crossEntropy += math.Log(sum) - float64(z[y]-top)
 	}
 	if got := float64(correct) / float64(test.Len()); math.Abs(got-r.Accuracy) > 1e-6 {
 		t.Errorf("Predict's accuracy %.4f differs from Evaluate's %.4f", got, r.Accuracy)
+	}
+	if got := crossEntropy / float64(test.Len()); math.Abs(got-r.Loss) > 1e-4*math.Max(1, got) {
+		t.Errorf("the mean loss from Predict's outputs %.6f differs from Evaluate's %.6f", got, r.Loss)
 	}
 
 	// Saved and loaded, the classifier predicts the same and keeps its history.

@@ -1,0 +1,179 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/klcourse/klcourse/pkg/backend"
+)
+
+// The benchmarks measure, on the backend pkg/backend chooses (set
+// GOMLX_BACKEND to pick another), the training and evaluation throughput of
+// the course's models at the seeds' batch sizes, and the time of the first
+// step, which compiles the graph. "klcourse bench" runs them and compares
+// them with PyTorch (cmd/klcourse/bench_torch.py, which times its models the
+// same way):
+//
+//	go test -run '^$' -bench . -benchtime 20x ./pkg/models
+//
+// Every step gets a fresh batch of random inputs, built outside the timed
+// region, and ends by reading the loss, which waits for the step to finish.
+// Each benchmark reports
+//
+//	images/s      batch size / median step time
+//	ms/step       median step time
+//	first-step-s  the first step, graph compilation included
+//
+// -benchtime Nx sets the number of timed steps; warmupSteps more run untimed
+// after the first.
+const warmupSteps = 2
+
+// A workload is one model with its optimiser, batch size and input maker.
+type workload struct {
+	batch      int
+	newTrainer func(compute.Backend) *train.Trainer
+	inputs     func(rng *rand.Rand) train.Batch
+}
+
+var workloads = map[string]workload{
+	"cnn": {
+		batch: 250,
+		newTrainer: func(b compute.Backend) *train.Trainer {
+			return train.NewTrainer(b, model.NewStore(), SeedCNN().Logits, loss.SparseCategoricalCrossEntropyLogits,
+				optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
+		},
+		inputs: func(rng *rand.Rand) train.Batch {
+			labels := make([]int32, 250)
+			for i := range labels {
+				labels[i] = int32(rng.IntN(10))
+			}
+			return train.Batch{
+				Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(uniform(rng, 250*32*32*3), 250, 32, 32, 3)},
+				Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, 250, 1)},
+			}
+		},
+	},
+	"vae": {
+		batch: 128,
+		newTrainer: func(b compute.Backend) *train.Trainer {
+			return train.NewTrainer(b, model.NewStore(), SeedVAE().Train, nil, optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
+		},
+		inputs: func(rng *rand.Rand) train.Batch {
+			return train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(uniform(rng, 128*784), 128, 784)}}
+		},
+	},
+	"rbm": {
+		batch: 64,
+		newTrainer: func(b compute.Backend) *train.Trainer {
+			sgd := optimizer.StochasticGradientDescent().WithLearningRate(0.1).WithDecay(false).Done()
+			return train.NewTrainer(b, model.NewStore(), SeedRBM().Train, nil, sgd, nil, nil)
+		},
+		inputs: func(rng *rand.Rand) train.Batch {
+			return train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(uniform(rng, 64*784), 64, 784)}}
+		},
+	},
+}
+
+func uniform(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = rng.Float32()
+	}
+	return x
+}
+
+// benchState survives between the calls the testing package makes to one
+// benchmark (a probe with b.N = 1, then the real run), so that the graph is
+// compiled once.
+type benchState struct {
+	trainer   *train.Trainer
+	rng       *rand.Rand
+	firstStep map[string]time.Duration // by mode
+}
+
+var (
+	benchBackendOnce sync.Once
+	benchBackend     compute.Backend
+	benchBackendErr  error
+	benchStates      = map[string]*benchState{}
+)
+
+func BenchmarkCNN(b *testing.B) { benchModel(b, "cnn") }
+func BenchmarkVAE(b *testing.B) { benchModel(b, "vae") }
+func BenchmarkRBM(b *testing.B) { benchModel(b, "rbm") }
+
+func benchModel(b *testing.B, name string) {
+	benchBackendOnce.Do(func() {
+		var desc string
+		benchBackend, desc, benchBackendErr = backend.New()
+		if benchBackendErr == nil {
+			fmt.Println(desc)
+		}
+	})
+	if benchBackendErr != nil {
+		b.Fatal(benchBackendErr)
+	}
+	for _, mode := range []string{"train", "eval"} {
+		b.Run(mode, func(b *testing.B) { benchStep(b, name, mode) })
+	}
+}
+
+func benchStep(b *testing.B, name, mode string) {
+	w := workloads[name]
+	st := benchStates[name]
+	if st == nil {
+		st = &benchState{trainer: w.newTrainer(benchBackend), rng: rand.New(rand.NewPCG(1, 2)), firstStep: map[string]time.Duration{}}
+		benchStates[name] = st
+	}
+	step := func() time.Duration {
+		batch := w.inputs(st.rng)
+		start := time.Now()
+		var metrics []*tensors.Tensor
+		var err error
+		if mode == "train" {
+			metrics, err = st.trainer.TrainStep(batch)
+		} else {
+			metrics, err = st.trainer.EvalStep(batch)
+		}
+		if err != nil {
+			b.Fatalf("%s %s step: %v", name, mode, err)
+		}
+		lossValue := tensors.ToScalar[float32](metrics[0])
+		elapsed := time.Since(start)
+		if math.IsNaN(float64(lossValue)) || math.IsInf(float64(lossValue), 0) {
+			b.Fatalf("%s %s step: loss is %v", name, mode, lossValue)
+		}
+		return elapsed
+	}
+	if _, done := st.firstStep[mode]; !done {
+		st.firstStep[mode] = step()
+		for range warmupSteps {
+			step()
+		}
+	}
+	times := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := range times {
+		times[i] = step()
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	median := times[len(times)/2].Seconds()
+	if len(times)%2 == 0 {
+		median = (times[len(times)/2-1].Seconds() + median) / 2
+	}
+	b.ReportMetric(float64(w.batch)/median, "images/s")
+	b.ReportMetric(median*1e3, "ms/step")
+	b.ReportMetric(st.firstStep[mode].Seconds(), "first-step-s")
+}
