@@ -48,12 +48,15 @@ type Animation struct {
 
 // AnimationPalette returns the colours animation frames are reduced to:
 // transparent (index 0, for the unchanged pixels of later frames), white,
-// black, six greys, and each colour of Palette at full strength and blended
-// with white at ¾, ½ and ¼ strength.
+// black, 31 greys 8 levels apart, and each colour of Palette at full strength
+// and blended with white at ¾, ½ and ¼ strength. The greys are close enough
+// together that every grey of a frame (text, axes, grid lines and their
+// anti-aliased edges) is nearer to one of them than to a pale tint, which
+// would otherwise turn light grey lines pink or blue.
 func AnimationPalette() color.Palette {
 	p := color.Palette{color.RGBA{}, color.White, color.Black}
-	for _, g := range []uint8{0x33, 0x55, 0x77, 0x99, 0xbb, 0xdd} {
-		p = append(p, color.RGBA{g, g, g, 0xff})
+	for g := 0x08; g < 0xff; g += 0x08 {
+		p = append(p, color.RGBA{uint8(g), uint8(g), uint8(g), 0xff})
 	}
 	for _, c := range Palette {
 		r, g, b, _ := c.RGBA()

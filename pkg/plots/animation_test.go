@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/gif"
 	"math"
@@ -143,8 +144,15 @@ func TestAnimationErrors(t *testing.T) {
 
 func TestAnimationPalette(t *testing.T) {
 	p := AnimationPalette()
-	if len(p) != 3+6+4*len(Palette) || len(p) > 256 {
+	if len(p) != 3+31+4*len(Palette) || len(p) > 256 {
 		t.Fatalf("%d colours", len(p))
+	}
+	// Every grey must stay grey: a light grid line once came out pink.
+	for v := range 256 {
+		r, g, b, _ := p[p.Index(color.Gray{uint8(v)})].RGBA()
+		if r != g || g != b {
+			t.Errorf("grey %d becomes %v", v, p[p.Index(color.Gray{uint8(v)})])
+		}
 	}
 	if _, _, _, a := p[0].RGBA(); a != 0 {
 		t.Error("colour 0 is not transparent")
@@ -152,8 +160,8 @@ func TestAnimationPalette(t *testing.T) {
 	// The first tint of each colour is the colour itself, the last a quarter of it on white.
 	for i, c := range Palette {
 		r, _, _, _ := c.RGBA()
-		full, _, _, _ := p[9+4*i].RGBA()
-		faint, _, _, _ := p[9+4*i+3].RGBA()
+		full, _, _, _ := p[34+4*i].RGBA()
+		faint, _, _, _ := p[34+4*i+3].RGBA()
 		if full>>8 != r>>8 || faint>>8 != (r>>8+3*0xff)/4 {
 			t.Errorf("colour %d: tints %x and %x of %x", i, full>>8, faint>>8, r>>8)
 		}
