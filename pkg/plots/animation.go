@@ -2,7 +2,6 @@ package plots
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/klcourse/klcourse/internal/safefile"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -191,23 +189,13 @@ func (a *Animation) HTML() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	const cssPixelsPerPoint = 96.0 / 72
-	return fmt.Sprintf(`<img width="%.0f" src="data:image/gif;base64,%s"/>`,
-		a.Frames[0].Width.Points()*cssPixelsPerPoint, base64.StdEncoding.EncodeToString(data)), nil
+	return embeddedImage("image/gif", data, a.Frames[0].Width), nil
 }
 
 // Show displays the animation inline when running in a GoNB notebook, and
 // does nothing elsewhere.
 func (a *Animation) Show() error {
-	if !gonbui.IsNotebook {
-		return nil
-	}
-	html, err := a.HTML()
-	if err != nil {
-		return err
-	}
-	gonbui.DisplayHTML(html)
-	return nil
+	return display(a.HTML)
 }
 
 // Save writes the animation to path, which must end in ".gif", through a

@@ -26,22 +26,9 @@ var DefaultLevels = []float64{0.05, 0.2, 0.4, 0.6, 0.8, 0.95}
 // Contours returns a plot of the densities' contour lines, each density in its
 // own palette colour, with a legend.
 func Contours(title, xLabel, yLabel string, densities ...Density) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	p.Legend.Top = true
-	named := 0
-	for i, d := range densities {
-		if err := AddContours(p, i, d); err != nil {
-			return nil, fmt.Errorf("plots.Contours %q: %w", title, err)
-		}
-		if d.Name != "" {
-			named++
-		}
-	}
-	legendRoom(p, named)
-	return p, nil
+	return layered("plots.Contours", title, xLabel, yLabel, len(densities), func(p *plot.Plot, i int) (string, error) {
+		return densities[i].Name, AddContours(p, i, densities[i])
+	})
 }
 
 // AddContours adds the contour lines of d to p in the i-th palette colour.

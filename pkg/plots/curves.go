@@ -35,23 +35,12 @@ func CurvesColoured(title, xLabel, yLabel string, colours []int, curves ...Curve
 	if len(colours) != len(curves) {
 		return nil, fmt.Errorf("plots.Curves %q: %d colours for %d curves", title, len(colours), len(curves))
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
-	named := 0
-	for i, c := range curves {
-		if err := AddCurve(p, colours[i], c); err != nil {
-			return nil, fmt.Errorf("plots.Curves %q: %w", title, err)
+	return layered("plots.Curves", title, xLabel, yLabel, len(curves), func(p *plot.Plot, i int) (string, error) {
+		if i == 0 {
+			p.Add(plotter.NewGrid()) // Under the curves.
 		}
-		if c.Name != "" {
-			named++
-		}
-	}
-	legendRoom(p, named)
-	return p, nil
+		return curves[i].Name, AddCurve(p, colours[i], curves[i])
+	})
 }
 
 // AddCurve adds c to p in the i-th palette colour.

@@ -110,15 +110,7 @@ const ShowDPI = 192
 // measured (an SVG's text is drawn with whatever fonts the viewer has, which
 // can overlap legends and labels).
 func (f *Figure) Show() error {
-	if !gonbui.IsNotebook {
-		return nil
-	}
-	html, err := f.HTML()
-	if err != nil {
-		return err
-	}
-	gonbui.DisplayHTML(html)
-	return nil
+	return display(f.HTML)
 }
 
 // HTML returns an <img> element that shows the figure at its size, with the
@@ -128,9 +120,29 @@ func (f *Figure) HTML() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return embeddedImage("image/png", png, f.Width), nil
+}
+
+// embeddedImage returns an <img> element that shows an image of the given
+// MIME type, embedded as a data URL, width wide.
+func embeddedImage(mime string, data []byte, width vg.Length) string {
 	const cssPixelsPerPoint = 96.0 / 72
-	return fmt.Sprintf(`<img width="%.0f" src="data:image/png;base64,%s"/>`,
-		f.Width.Points()*cssPixelsPerPoint, base64.StdEncoding.EncodeToString(png)), nil
+	return fmt.Sprintf(`<img width="%.0f" src="data:%s;base64,%s"/>`,
+		width.Points()*cssPixelsPerPoint, mime, base64.StdEncoding.EncodeToString(data))
+}
+
+// display shows the HTML that html returns in the cell's output when running
+// in a GoNB notebook, and does nothing elsewhere (html is not even called).
+func display(html func() (string, error)) error {
+	if !gonbui.IsNotebook {
+		return nil
+	}
+	h, err := html()
+	if err != nil {
+		return err
+	}
+	gonbui.DisplayHTML(h)
+	return nil
 }
 
 // Show displays one plot at the default size; see Figure.Show.

@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"fmt"
 	"image/color"
 
 	"gonum.org/v1/plot"
@@ -31,4 +32,27 @@ func legendRoom(p *plot.Plot, entries int) {
 		return
 	}
 	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.08 * float64(entries)
+}
+
+// layered returns a plot with a title, axis labels and a legend at the top,
+// to which add adds layer i of n (returning its legend name, "" for none);
+// the y range leaves room for the legend. fn names the caller in errors.
+func layered(fn, title, xLabel, yLabel string, n int, add func(p *plot.Plot, i int) (name string, err error)) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	p.Legend.Top = true
+	named := 0
+	for i := range n {
+		name, err := add(p, i)
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", fn, title, err)
+		}
+		if name != "" {
+			named++
+		}
+	}
+	legendRoom(p, named)
+	return p, nil
 }

@@ -27,22 +27,9 @@ const scatterOpacity = 0.4
 // colour, half transparent, with a legend naming the named sets. Contours
 // (AddContours) and curves (AddCurve) can be drawn over it.
 func Scatter(title, xLabel, yLabel string, sets ...Points) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	p.Legend.Top = true
-	named := 0
-	for i, s := range sets {
-		if err := AddPoints(p, i, s); err != nil {
-			return nil, fmt.Errorf("plots.Scatter %q: %w", title, err)
-		}
-		if s.Name != "" {
-			named++
-		}
-	}
-	legendRoom(p, named)
-	return p, nil
+	return layered("plots.Scatter", title, xLabel, yLabel, len(sets), func(p *plot.Plot, i int) (string, error) {
+		return sets[i].Name, AddPoints(p, i, sets[i])
+	})
 }
 
 // AddPoints adds the points of s to p as dots in the i-th palette colour.
