@@ -76,8 +76,9 @@ func closeTo(got, want []float32) float64 {
 // values; TestMaxOfWindow checks where their gradient goes) and with odd
 // sizes, where pooling drops a row.
 func TestCNNFormulationsAgree(t *testing.T) {
+	backends := testBackends(t)
 	for _, size := range [][2]int{{32, 32}, {29, 34}} {
-		for _, b := range testBackends(t) {
+		for _, b := range backends {
 			t.Run(fmt.Sprintf("%s/%dx%d", b.name, size[0], size[1]), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, uint64(size[0])))
 				cnn := SeedCNN()
