@@ -17,7 +17,7 @@ func init() {
 		check:   checkONNXRuntime,
 		install: installONNXRuntime,
 		fix: func(env *setupEnv) string {
-			return fmt.Sprintf("export %s=/path/to/libonnxruntime.so.%s  # or run setup where github.com or registry.npmjs.org is reachable",
+			return fmt.Sprintf("go run ./cmd/klcourse setup  # needs github.com or registry.npmjs.org; offline: export %s=/path/to/libonnxruntime.so.%s",
 				backend.ONNXLibraryEnv, onnxruntime.Version)
 		},
 	})

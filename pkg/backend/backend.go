@@ -167,7 +167,7 @@ func describe(b compute.Backend, c Choice) string {
 		if plugin == "" {
 			plugin = c.Config
 		}
-		return fmt.Sprintf("backend: xla, PJRT plugin %s on %s", plugin, oneLine(errors.New(b.DeviceDescription(0))))
+		return fmt.Sprintf("backend: xla, PJRT plugin %s on %s", plugin, squash(b.DeviceDescription(0)))
 	}
 	return fmt.Sprintf("backend: %s, %s", b.Name(), b.Description())
 }
@@ -185,6 +185,7 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
+func oneLine(err error) string { return squash(err.Error()) }
+
+// squash puts s on one line.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }

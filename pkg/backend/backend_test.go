@@ -158,3 +158,33 @@ func TestNewExplicitONNXUsesTheCourseLibrary(t *testing.T) {
 		t.Errorf("%s=onnx:cpu: got %q, want the library in the course home", BackendEnv, out)
 	}
 }
+
+// TestXLAFailureFallsBack starts the XLA configuration the GPU choice makes
+// with a plugin that does not exist: go-xla must accept the configuration
+// (preallocate=false included) and fail on loading the plugin, without
+// trying to download anything, and the next choice must take over.
+func TestXLAFailureFallsBack(t *testing.T) {
+	if !xlaLinked {
+		t.Skip("built without the XLA backend (no cgo or tag noxla)")
+	}
+	missing := filepath.Join(t.TempDir(), "jax_plugins", "xla_cuda12", "xla_cuda_plugin.so")
+	var notices bytes.Buffer
+	b, desc, err := open([]Choice{
+		{Config: xlaCUDAConfig(missing), Library: missing, Reason: "test"},
+		{Config: goConfig, Reason: "test"},
+	}, &notices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	if !strings.HasPrefix(desc, "backend: go") {
+		t.Errorf("got %q, want the pure-Go backend after XLA failed", desc)
+	}
+	got := notices.String()
+	if !strings.Contains(got, "xla backend did not start") || !strings.Contains(got, missing) {
+		t.Errorf("notice %q does not say that XLA failed on the plugin %s", got, missing)
+	}
+	if strings.Contains(got, "unknown plugin options") {
+		t.Errorf("go-xla rejected the configuration: %s", got)
+	}
+}

@@ -53,17 +53,23 @@ const (
 // channels], with values in [0, 1], and returns logits [batch, Classes].
 // Dropout is active only in training graphs (train.Trainer's).
 //
-// On XLA it uses GoMLX's standard layers (see LayersLogits), which XLA
-// compiles well. On ONNX Runtime and the pure-Go backend it computes the same
-// function in a form those backends run several times faster; the tests
-// check that both forms give the same outputs and gradients. The fast form:
+// It builds one of two formulations of the same function, whichever the
+// backend runs faster; the tests check that they give the same outputs and
+// gradients. GoMLX's standard layers (see LayersLogits) are used on XLA,
+// which compiles them well, and on ONNX Runtime for graphs that are not
+// training graphs (model.Store.IsTraining), since its own convolution and
+// pooling are fast forward but slow to differentiate. Training graphs on ONNX
+// Runtime and every graph on the pure-Go backend use a form that is two
+// (ONNX Runtime) to eight (pure Go) times faster to train. It:
 //
-//   - computes each 3×3 convolution as one matrix product per pooling-window
-//     position: the nine shifted input slices are stacked along the channel
-//     axis ("im2col") and multiplied by the kernel reshaped to [9·in, out],
-//     so that the gradients are matrix products too (ONNX Runtime runs the
-//     kernel gradient of its Conv operator as a slow 13×13-kernel
-//     convolution, and the pure-Go backend's convolution is a plain loop);
+//   - computes each 3×3 convolution as matrix products, one per position in
+//     the pooling window (and, in the first layer, per phase, see below): the
+//     nine shifted input slices are stacked along the channel axis
+//     ("im2col") and multiplied by the kernel reshaped to [out, 9·in], so
+//     that the gradients are matrix products too (GoMLX writes the kernel
+//     gradient of a convolution as another convolution, which ONNX Runtime
+//     runs with a 13×13 kernel over 250 channels, slowly; the pure-Go
+//     backend's convolution is a plain loop);
 //   - keeps activations channels-first, [channels, batch·positions], so that
 //     the stacked slices are contiguous blocks;
 //   - splits each convolution's output positions by their place in the 2×2
@@ -75,6 +81,9 @@ const (
 //   - pools before adding the bias and applying tanh or relu, which commute
 //     with the maximum because they are increasing, so they run on a quarter
 //     of the values;
+//   - computes the maximum, relu and dropout as products with 0/1 masks,
+//     whose gradients are products too, instead of with Where, which ONNX
+//     Runtime runs on one core;
 //   - skips the last row and column of the first pooling's output when the
 //     second pooling drops them (on 32×32 images: row 14 of 15), since no
 //     output depends on them.
@@ -82,9 +91,16 @@ const (
 // Ties inside a pooling window go to the first position in row-major order,
 // as in GoMLX's, Keras's and PyTorch's max-pooling.
 func (c CNN) Logits(scope *model.Scope, images *Node) *Node {
-	if strings.HasPrefix(images.Graph().Backend().Name(), "xla") {
+	g := images.Graph()
+	switch name := g.Backend().Name(); {
+	case strings.HasPrefix(name, "xla"), strings.HasPrefix(name, "onnx") && !scope.IsTraining(g):
 		return c.LayersLogits(scope, images)
 	}
+	return c.matmulLogits(scope, images)
+}
+
+// matmulLogits is the formulation of Logits built from matrix products.
+func (c CNN) matmulLogits(scope *model.Scope, images *Node) *Node {
 	c.check(images)
 	scope = scope.WithInitializer(initializer.GlorotUniformFn(scope))
 	g := images.Graph()
@@ -98,13 +114,12 @@ func (c CNN) Logits(scope *model.Scope, images *Node) *Node {
 	p2h, p2w := (p1h-2)/2, (p1w-2)/2
 	qh, qw := p2h+1, p2w+1
 
-	// Input in phase layout [in, 4, 4, batch, qh+1, qw+1]: element
-	// [c, a, b, n, i, j] is pixel (4i+a, 4j+b) of channel c of image n.
-	x := fitRows(fitCols(images, 4*(qw+1)), 4*(qh+1))
-	x = TransposeAllAxes(Reshape(x, n, qh+1, 4, qw+1, 4, in), 5, 2, 4, 0, 1, 3)
+	// Input channels-first and split by row and column modulo 4:
+	// x[c, n, i, a, j, b] is pixel (4i+a, 4j+b) of channel c of image n.
+	x := TransposeAllAxes(fitRows(fitCols(images, 4*(qw+1)), 4*(qh+1)), 3, 0, 1, 2)
+	x = Reshape(x, in, n, qh+1, 4, qw+1, 4)
 	shifted1 := memo(func(r, s int) *Node { // pixels (4i+r, 4j+s) for i < qh, j < qw
-		part := Slice(x, AxisRange(), AxisElem(r%4), AxisElem(s%4), AxisRange(),
-			AxisRange(r/4, r/4+qh), AxisRange(s/4, s/4+qw))
+		part := Slice(x, AxisRange(), AxisRange(), AxisRange(r/4, r/4+qh), AxisElem(r%4), AxisRange(s/4, s/4+qw), AxisElem(s%4))
 		return Reshape(part, in, n*qh*qw)
 	})
 
