@@ -79,7 +79,7 @@ func TestCNNFormulationsAgree(t *testing.T) {
 	backends := testBackends(t)
 	for _, size := range [][2]int{{32, 32}, {29, 34}} {
 		for _, b := range backends {
-			t.Run(fmt.Sprintf("%s/%dx%d", b.name, size[0], size[1]), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%dx%d", b.Name, size[0], size[1]), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, uint64(size[0])))
 				cnn := SeedCNN()
 				images := testImages(rng, 3, size[0], size[1])

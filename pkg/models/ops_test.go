@@ -34,10 +34,10 @@ func TestSoftplus(t *testing.T) {
 				want = math.Exp(x)
 			}
 			if d := math.Abs(float64(values[i]) - want); d > 1e-6*math.Max(1, math.Abs(want)) && d > 1e-40 {
-				t.Errorf("%s: softplus(%g) = %g, want %g", b.name, x, values[i], want)
+				t.Errorf("%s: softplus(%g) = %g, want %g", b.Name, x, values[i], want)
 			}
 			if wantSlope := 1 / (1 + math.Exp(-x)); math.Abs(float64(slopes[i])-wantSlope) > 1e-6 {
-				t.Errorf("%s: softplus'(%g) = %g, want σ(x) = %g", b.name, x, slopes[i], wantSlope)
+				t.Errorf("%s: softplus'(%g) = %g, want σ(x) = %g", b.Name, x, slopes[i], wantSlope)
 			}
 		}
 	}
@@ -51,7 +51,7 @@ func TestRelu(t *testing.T) {
 		values, slopes := valueAndSlope(t, b, relu, xs)
 		for i := range xs {
 			if values[i] != wantValues[i] || slopes[i] != wantSlopes[i] {
-				t.Errorf("%s: relu(%g) = %g with slope %g, want %g with slope %g", b.name, xs[i], values[i], slopes[i], wantValues[i], wantSlopes[i])
+				t.Errorf("%s: relu(%g) = %g with slope %g, want %g with slope %g", b.Name, xs[i], values[i], slopes[i], wantValues[i], wantSlopes[i])
 			}
 		}
 	}
@@ -79,7 +79,7 @@ func TestMaxOfWindow(t *testing.T) {
 		maxes := tensors.MustCopyFlatData[float32](out[0])
 		for i := range windows {
 			if maxes[i] != wantMax[i] {
-				t.Errorf("%s: max of %v = %g, want %g", b.name, windows[i], maxes[i], wantMax[i])
+				t.Errorf("%s: max of %v = %g, want %g", b.Name, windows[i], maxes[i], wantMax[i])
 			}
 			for k := range 4 {
 				want := float32(0)
@@ -87,7 +87,7 @@ func TestMaxOfWindow(t *testing.T) {
 					want = 1
 				}
 				if got := tensors.MustCopyFlatData[float32](out[1+k])[i]; got != want {
-					t.Errorf("%s: gradient of max of %v with respect to position %d = %g, want %g", b.name, windows[i], k, got, want)
+					t.Errorf("%s: gradient of max of %v with respect to position %d = %g, want %g", b.Name, windows[i], k, got, want)
 				}
 			}
 		}

@@ -84,7 +84,7 @@ func TestFreeEnergyBruteForce(t *testing.T) {
 				sum += math.Exp(minusEnergy)
 			}
 			if want := -math.Log(sum); math.Abs(float64(free[n])-want) > 1e-5*math.Max(1, math.Abs(want)) {
-				t.Errorf("%s: F(%v) = %g, want %g", be.name, v, free[n], want)
+				t.Errorf("%s: F(%v) = %g, want %g", be.Name, v, free[n], want)
 			}
 			for j := range r.Hidden {
 				in := c[j]
@@ -105,7 +105,7 @@ func TestFreeEnergyBruteForce(t *testing.T) {
 			got, want := pair[0].([]float32), pair[1].([]float64)
 			for i := range want {
 				if math.Abs(float64(got[i])-want[i]) > 1e-5 {
-					t.Errorf("%s: ∂ΣF/∂%s[%d] = %g, want %g", be.name, name, i, got[i], want[i])
+					t.Errorf("%s: ∂ΣF/∂%s[%d] = %g, want %g", be.Name, name, i, got[i], want[i])
 				}
 			}
 		}
@@ -145,7 +145,7 @@ func TestRBMTrains(t *testing.T) {
 			worst = math.Max(worst, math.Abs(float64(p[i]-x[i])))
 		}
 		if worst > 0.3 {
-			t.Errorf("%s: after 300 CD-1 steps a reconstruction is off by %.2f, want < 0.3", b.name, worst)
+			t.Errorf("%s: after 300 CD-1 steps a reconstruction is off by %.2f, want < 0.3", b.Name, worst)
 		}
 	}
 }

@@ -33,7 +33,7 @@ func TestKLToStandardNormal(t *testing.T) {
 			tensors.FromFlatDataAndDimensions(means, len(rows), 2), tensors.FromFlatDataAndDimensions(logVars, len(rows), 2)))
 		for i := range want {
 			if math.Abs(float64(got[i])-want[i]) > 1e-5*math.Max(1, want[i]) {
-				t.Errorf("%s: KL of row %v = %g, want %g", b.name, rows[i], got[i], want[i])
+				t.Errorf("%s: KL of row %v = %g, want %g", b.Name, rows[i], got[i], want[i])
 			}
 		}
 	}
@@ -62,7 +62,7 @@ func TestBinaryCrossEntropySum(t *testing.T) {
 			tensors.FromFlatDataAndDimensions(xs, 2, 3), tensors.FromFlatDataAndDimensions(logits, 2, 3)))
 		for i := range want {
 			if math.Abs(float64(got[i])-want[i]) > 1e-5*math.Max(1, want[i]) {
-				t.Errorf("%s: row %d: got %g, want %g", b.name, i, got[i], want[i])
+				t.Errorf("%s: row %d: got %g, want %g", b.Name, i, got[i], want[i])
 			}
 		}
 	}
@@ -97,7 +97,7 @@ func TestVAEPass(t *testing.T) {
 			wantKL += 0.5 * (float64(mean[k]*mean[k]) + math.Exp(float64(logVar[k])) - 1 - float64(logVar[k]))
 		}
 		if math.Abs(float64(kl)-wantKL) > 1e-4*math.Max(1, wantKL) {
-			t.Errorf("%s: KL = %g, want %g from the pass's mean and log-variance", b.name, kl, wantKL)
+			t.Errorf("%s: KL = %g, want %g from the pass's mean and log-variance", b.Name, kl, wantKL)
 		}
 		wantRec := 0.0
 		for i := range n * len(image) {
@@ -106,7 +106,7 @@ func TestVAEPass(t *testing.T) {
 		}
 		wantRec /= n
 		if math.Abs(float64(rec)-wantRec) > 1e-4*wantRec {
-			t.Errorf("%s: reconstruction term = %g, want %g from the pass's logits", b.name, rec, wantRec)
+			t.Errorf("%s: reconstruction term = %g, want %g from the pass's logits", b.Name, rec, wantRec)
 		}
 		for k := range 2 {
 			sum, sumSq := 0.0, 0.0
@@ -119,7 +119,7 @@ func TestVAEPass(t *testing.T) {
 			gotMean, gotVar := sum/n, sumSq/n-(sum/n)*(sum/n)
 			// 5 standard errors: ≈ 1 in 10⁶ false alarms per check.
 			if math.Abs(gotMean) > 5*sd/math.Sqrt(n) || math.Abs(gotVar-sd*sd) > 5*sd*sd*math.Sqrt(2.0/n) {
-				t.Errorf("%s: z_%d − mean has mean %g and variance %g, want 0 and exp(logVar) = %g", b.name, k, gotMean, gotVar, sd*sd)
+				t.Errorf("%s: z_%d − mean has mean %g and variance %g, want 0 and exp(logVar) = %g", b.Name, k, gotMean, gotVar, sd*sd)
 			}
 		}
 	}
@@ -152,7 +152,7 @@ func TestVAETrains(t *testing.T) {
 		// The batch is noise with 20% of pixels on: the loss starts near
 		// 784·log 2 ≈ 543 and cannot go much below the entropy 784·H(0.2) ≈ 392.
 		if !(last < 0.8*first) {
-			t.Errorf("%s: loss went from %g to %g in 40 steps, want it to fall by 20%%", b.name, first, last)
+			t.Errorf("%s: loss went from %g to %g in 40 steps, want it to fall by 20%%", b.Name, first, last)
 		}
 	}
 }
