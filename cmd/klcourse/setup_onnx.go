@@ -48,7 +48,7 @@ func installONNXRuntime(env *setupEnv) error {
 	if _, set := os.LookupEnv(backend.NoAutoInstallEnv); set {
 		return fmt.Errorf("%s is set: downloading is not allowed", backend.NoAutoInstallEnv)
 	}
-	_, err := onnxruntime.Install(context.Background(), onnxruntime.NewClient(), env.home,
+	_, err := onnxruntime.Install(context.Background(), nil, env.home,
 		onnxruntime.Sources(runtime.GOOS, runtime.GOARCH), env.out)
 	return err
 }

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // tarball builds a gzip-compressed tar archive holding files (name → content)
@@ -106,7 +105,9 @@ func TestInstallVerifiesAndWritesManifest(t *testing.T) {
 
 func TestInstallFallsBackToTheNextSource(t *testing.T) {
 	archive := tarball(t, map[string]string{"package/lib.so": libContent})
-	tampered := tarball(t, map[string]string{"package/lib.so": libContent + "!"})
+	// Same length, one byte changed: only the checksum tells them apart.
+	tampered := bytes.Clone(archive)
+	tampered[len(tampered)/2] ^= 0xff
 	srv := server(t, map[string][]byte{"/good.tgz": archive, "/tampered.tgz": tampered})
 	missing := source(srv, "/missing.tgz", archive, "package/lib.so", "")
 	// The tampered archive is served where the pinned one should be.
@@ -143,31 +144,6 @@ func TestInstallRejectsWrongMember(t *testing.T) {
 		if _, statErr := os.Stat(LibraryPath(home)); statErr == nil {
 			t.Fatalf("a library was installed although %v", err)
 		}
-	}
-}
-
-func TestInstallGivesUpOnAStalledServer(t *testing.T) {
-	old := stallTimeout
-	stallTimeout = 200 * time.Millisecond
-	defer func() { stallTimeout = old }()
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("partial"))
-		w.(http.Flusher).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	start := time.Now()
-	_, err := Install(context.Background(), srv.Client(), t.TempDir(), []Source{{Name: "stalled", URL: srv.URL, Size: 1, SHA256: "x", Member: "m"}}, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "no data") {
-		t.Fatalf("Install from a stalled server: %v, want a 'no data' error", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v to give up", d)
 	}
 }
 

@@ -131,7 +131,7 @@ func withONNXLibrary(c Choice) (Choice, error) {
 			return c, errors.New("no ONNX Runtime library found and no course home to install one into: " + setupHint)
 		}
 		var err error
-		lib, err = onnxruntime.Install(context.Background(), onnxruntime.NewClient(), home,
+		lib, err = onnxruntime.Install(context.Background(), nil, home,
 			onnxruntime.Sources(runtime.GOOS, runtime.GOARCH), Notices)
 		if err != nil {
 			return c, err
