@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -60,7 +61,7 @@ func installFrom(ctx context.Context, client *http.Client, home string, src Sour
 	dir := Dir(home)
 	// The archive is downloaded and checked as a whole before anything is
 	// extracted from it, and removed afterwards.
-	archivePath := filepath.Join(dir, ".archive.tgz")
+	archivePath := filepath.Join(dir, "."+path.Base(src.URL))
 	defer os.Remove(archivePath)
 	check := func(path string) error {
 		size, sum, err := fileSHA256(path)
@@ -88,8 +89,8 @@ func installFrom(ctx context.Context, client *http.Client, home string, src Sour
 	if src.MemberSHA256 != "" && libSum != src.MemberSHA256 {
 		return "", fmt.Errorf("%s in the archive has SHA-256 %s, expected %s", src.Member, libSum, src.MemberSHA256)
 	}
-	path := LibraryPath(home)
-	if err := os.Rename(lib, path); err != nil {
+	installed := LibraryPath(home)
+	if err := os.Rename(lib, installed); err != nil {
 		return "", err
 	}
 	m := Manifest{
@@ -103,7 +104,7 @@ func installFrom(ctx context.Context, client *http.Client, home string, src Sour
 	if err := safefile.WriteBytes(filepath.Join(dir, manifestName), append(data, '\n')); err != nil {
 		return "", err
 	}
-	return path, nil
+	return installed, nil
 }
 
 // extract copies member out of the gzip-compressed tar archive r into a
