@@ -187,7 +187,7 @@ func TestScatter(t *testing.T) {
 			t.Errorf("SVG lacks %q", want)
 		}
 	}
-	if _, err := Scatter("t", "x", "y", Points{Name: "bad", X: []float64{1, 2}, Y: []float64{1}}); err == nil || !strings.Contains(err.Error(), `points "bad" have 2 x values and 1 y values`) {
+	if _, err := Scatter("t", "x", "y", Points{Name: "bad", X: []float64{1, 2}, Y: []float64{1}}); err == nil || !strings.Contains(err.Error(), `points "bad": 2 x values but 1 y values`) {
 		t.Errorf("mismatched points: err = %v", err)
 	}
 }

@@ -45,12 +45,9 @@ func CurvesColoured(title, xLabel, yLabel string, colours []int, curves ...Curve
 
 // AddCurve adds c to p in the i-th palette colour.
 func AddCurve(p *plot.Plot, i int, c Curve) error {
-	if len(c.X) != len(c.Y) {
-		return fmt.Errorf("curve %q has %d x values and %d y values", c.Name, len(c.X), len(c.Y))
-	}
-	xys := make(plotter.XYs, len(c.X))
-	for j := range c.X {
-		xys[j] = plotter.XY{X: c.X[j], Y: c.Y[j]}
+	xys, err := pairs("curve", c.Name, c.X, c.Y)
+	if err != nil {
+		return err
 	}
 	line, err := plotter.NewLine(xys)
 	if err != nil {
@@ -79,4 +76,17 @@ func Func(name string, f func(float64) float64, a, b float64, n int) Curve {
 		c.X[i], c.Y[i] = x, f(x)
 	}
 	return c
+}
+
+// pairs zips x and y into points; when their lengths differ, the error names
+// the series (what, name).
+func pairs(what, name string, x, y []float64) (plotter.XYs, error) {
+	if len(x) != len(y) {
+		return nil, fmt.Errorf("%s %q: %d x values but %d y values", what, name, len(x), len(y))
+	}
+	xys := make(plotter.XYs, len(x))
+	for j := range x {
+		xys[j] = plotter.XY{X: x[j], Y: y[j]}
+	}
+	return xys, nil
 }

@@ -52,7 +52,7 @@ func TestBarsErrors(t *testing.T) {
 	if _, err := Bars("t", "y", []string{"a"}); err == nil {
 		t.Error("no series: no error")
 	}
-	if _, err := Curves("t", "x", "y", Curve{Name: "c", X: []float64{1, 2}, Y: []float64{1}}); err == nil || !strings.Contains(err.Error(), `curve "c" has 2 x values and 1 y values`) {
+	if _, err := Curves("t", "x", "y", Curve{Name: "c", X: []float64{1, 2}, Y: []float64{1}}); err == nil || !strings.Contains(err.Error(), `curve "c": 2 x values but 1 y values`) {
 		t.Errorf("mismatched curve: err = %v", err)
 	}
 }

@@ -34,12 +34,9 @@ func Scatter(title, xLabel, yLabel string, sets ...Points) (*plot.Plot, error) {
 
 // AddPoints adds the points of s to p as dots in the i-th palette colour.
 func AddPoints(p *plot.Plot, i int, s Points) error {
-	if len(s.X) != len(s.Y) {
-		return fmt.Errorf("points %q have %d x values and %d y values", s.Name, len(s.X), len(s.Y))
-	}
-	xys := make(plotter.XYs, len(s.X))
-	for j := range s.X {
-		xys[j] = plotter.XY{X: s.X[j], Y: s.Y[j]}
+	xys, err := pairs("points", s.Name, s.X, s.Y)
+	if err != nil {
+		return err
 	}
 	scatter, err := plotter.NewScatter(xys)
 	if err != nil {
