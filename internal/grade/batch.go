@@ -250,7 +250,9 @@ func WriteOutputs(spec *Spec, outDir string) ([]*Result, error) {
 }
 
 var feedbackPage = template.Must(template.New("feedback").Funcs(template.FuncMap{
-	"pts": func(x float64) string { return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", x), "0"), ".0") },
+	"pts": func(x float64) string {
+		return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", x), "0"), ".0")
+	},
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.A}}: feedback for {{.R.Student}}</title>
 <style>body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.4}

@@ -343,6 +343,14 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 					got[k] = r
 				}
 			}
+			if run.Ended == "" {
+				for _, k := range ref.Order[t.CellID] {
+					if _, ok := got[k]; !ok {
+						run.Ended = "it exited with status 0 before evaluating every case (os.Exit?)"
+						break
+					}
+				}
+			}
 			if run.Ended != "" {
 				failures = append(failures, fmt.Sprintf("tests of %s: %s", t.Question, run.Ended))
 			}

@@ -206,7 +206,7 @@ func (e *cellError) Error() string { return e.Err.Error() }
 var stdImports = map[string]string{
 	"fmt": "fmt", "math": "math", "os": "os", "strings": "strings", "sort": "sort", "slices": "slices",
 	"errors": "errors", "strconv": "strconv", "time": "time", "rand": "math/rand", "maps": "maps",
-	"sync": "sync", "io": "io", "bytes": "bytes", "cmplx": "math/cmplx", "bits": "math/bits",
+	"sync": "sync", "io": "io", "exec": "os/exec", "filepath": "path/filepath", "bytes": "bytes", "cmplx": "math/cmplx", "bits": "math/bits",
 }
 
 // buildProgram assembles the graded program. stubbed lists the answer cells
