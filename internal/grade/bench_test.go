@@ -1,6 +1,7 @@
 package grade
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -42,7 +43,7 @@ func BenchmarkGradeClass(b *testing.B) {
 			// A distinct file per student (a trailing newline count), as a class's are.
 			p := filepath.Join(dir, "in", fmt.Sprintf("student%03d_%d_02_cifar10_kl_losses.ipynb", s, 1000+s))
 			os.MkdirAll(filepath.Dir(p), 0o755)
-			os.WriteFile(p, append(append([]byte(nil), data...), make([]byte, s)...), 0o644)
+			os.WriteFile(p, append(append([]byte(nil), data...), bytes.Repeat([]byte("\n"), s)...), 0o644)
 		}
 		subs, err := Discover([]string{filepath.Join(dir, "in")}, "")
 		if err != nil {

@@ -205,10 +205,15 @@ func relation(got, want *klloss.Evaluation) string {
 			ok = false
 		}
 	}
-	if ok && !math.IsNaN(ratio) && !math.IsInf(ratio, 0) && math.Abs(ratio-1) > 1e-3 {
+	// With one value, any two numbers have a ratio and an offset: only the
+	// telling ones (simple fractions, ln 2) are reported.
+	single := len(g) == 1
+	lnTwo := math.Abs(ratio-math.Ln2) < 1e-3 || math.Abs(ratio-1/math.Ln2) < 1e-3
+	if ok && !math.IsNaN(ratio) && !math.IsInf(ratio, 0) && math.Abs(ratio-1) > 1e-3 &&
+		(!single || lnTwo || !strings.Contains(fraction(ratio), ".")) {
 		s := fmt.Sprintf("your value is exactly %s times the reference", fraction(ratio))
 		switch {
-		case math.Abs(ratio-math.Ln2) < 1e-3 || math.Abs(ratio-1/math.Ln2) < 1e-3:
+		case lnTwo:
 			return s + ": a logarithm in another base (log₂ instead of the natural log, or the reverse)?"
 		case ratio < 0:
 			return s + ": check the sign."
@@ -218,7 +223,7 @@ func relation(got, want *klloss.Evaluation) string {
 			return s + ": a sum where a mean is meant?"
 		}
 	}
-	if constantOffset(g, w) {
+	if constantOffset(g, w) && (!single || math.Abs(math.Abs(g[0]-w[0])-math.Ln2) < 1e-4) {
 		d := g[0] - w[0]
 		s := fmt.Sprintf("your value is the reference plus a constant %.6g", d)
 		if math.Abs(math.Abs(d)-math.Ln2) < 1e-4 {
