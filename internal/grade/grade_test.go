@@ -81,18 +81,26 @@ func TestGradeBatch(t *testing.T) {
 		t.Fatalf("no cell %s", id)
 		return nil
 	}
+	// Each test cell runs in a process of its own, so one submission can
+	// carry a different fault in each of its two answers.
+	const (
+		crossEntropy = "\treturn graph.Neg(graph.ReduceSum(graph.Mul(p, graph.LogSoftmax(logits)), -1))"
+		panics       = "\tpanic(\"I give up\")"
+		endless      = "\texec.Command(\"sleep\", \"" + sleepMarker + "\").Start()\n\tfor {\n\t}"
+		exits        = "\tfmt.Println(\"Exercise 1 (KL loss): PASS\")\n\tos.Exit(0)\n\treturn nil"
+		memory       = "\tblock := make([]byte, 64<<30)\n\tblock[1<<20] = 1\n\treturn exercise.Todo(logits)"
+		callsRef     = "\treturn klloss.ReverseKLFromLogits(klloss.ClipTarget(p, epsilon), logits)"
+		compileError = "\treturn graph.Sum(p, logits"
+		todo         = "\treturn exercise.Todo(logits)"
+	)
 	write("correct", filled("", "", nil))
-	write("crossentropy", filled("\treturn graph.Neg(graph.ReduceSum(graph.Mul(p, graph.LogSoftmax(logits)), -1))", "", nil))
-	write("meanclasses", filled(strings.Replace(answers[0], "graph.ReduceSum(", "graph.ReduceMean(", 1), "", nil))
+	write("crossentropy_callsref", filled(crossEntropy, callsRef, nil))
+	write("meanclasses_compileerror", filled(strings.Replace(answers[0], "graph.ReduceSum(", "graph.ReduceMean(", 1), compileError, nil))
 	write("axis1", filled(strings.Replace(answers[0], "), -1)", "), 1)", 1), "", nil))
 	write("todo", mustRead(t, exercise02))
-	write("compileerror", filled("\treturn graph.Sum(p, logits", "", nil))
-	write("panics", filled("\tpanic(\"I give up\")", "", nil))
-	write("endless", filled("\texec.Command(\"sleep\", \""+sleepMarker+"\").Start()\n\tfor {\n\t}", "", nil))
-	write("exits", filled("\tfmt.Println(\"Exercise 1 (KL loss): PASS\")\n\tos.Exit(0)\n\treturn nil", "", nil))
-	write("memory", filled("\tblock := make([]byte, 64<<30)\n\tblock[1<<20] = 1\n\treturn exercise.Todo(logits)", "", nil))
-	write("reference", filled("\treturn klloss.ForwardKLFromLogits(p, logits)", "", nil))
-	write("editedcheck", filled("\treturn exercise.Todo(logits)", "", func(nb *notebook.Notebook) {
+	write("panics_endless", filled(panics, endless, nil))
+	write("exits_memory", filled(exits, memory, nil))
+	write("editedcheck", filled(todo, "", func(nb *notebook.Notebook) {
 		cell(nb, "c15").Source = "%%\nfmt.Println(\"Exercise 1 (KL loss): PASS\")"
 		// And a forged helper: redefines the self-check's cases.
 		nb.Cells = append(nb.Cells, notebook.NewCell("code", "var checkCases = []exercise.Case{}"))
@@ -157,23 +165,19 @@ func TestGradeBatch(t *testing.T) {
 		status  string
 		note    string
 	}{
-		"correct":         {4, 4, StatusOK, ""},
-		"crossentropy":    {1.33, 4, StatusOK, ""}, // Right on one-hot targets only.
-		"meanclasses":     {0, 4, StatusOK, ""},
-		"axis1":           {3.33, 4, StatusOK, ""},
-		"todo":            {0, 0, StatusOK, ""},
-		"compileerror":    {0, 4, StatusCompileError, ""},
-		"panics":          {0, 4, StatusFailedToRun, ""},
-		"endless":         {0, 4, StatusFailedToRun, ""},
-		"exits":           {0, 4, StatusFailedToRun, ""},
-		"memory":          {0, 4, StatusFailedToRun, ""},
-		"reference":       {0, 4, StatusOK, ""},
-		"editedcheck":     {0, 4, StatusOK, "was edited"},
-		"deletedcheck":    {4, 4, StatusOK, "was deleted"},
-		"badjson":         {0, 0, StatusNotNotebook, ""},
-		"notnotebook":     {0, 0, StatusNotNotebook, ""},
-		"empty":           {0, 0, StatusEmpty, ""},
-		"otherassignment": {0, 0, StatusWrongAssign, ""},
+		"correct":                  {4, 4, StatusOK, ""},
+		"crossentropy_callsref":    {1.33, 0, StatusOK, ""}, // Cross-entropy is right on one-hot targets only.
+		"meanclasses_compileerror": {0, 0, StatusCompileError, ""},
+		"axis1":                    {3.33, 4, StatusOK, ""}, // Passes the self-check, fails a hidden test.
+		"todo":                     {0, 0, StatusOK, ""},
+		"panics_endless":           {0, 0, StatusFailedToRun, ""},
+		"exits_memory":             {0, 0, StatusFailedToRun, ""},
+		"editedcheck":              {0, 4, StatusOK, "was edited"},
+		"deletedcheck":             {4, 4, StatusOK, "was deleted"},
+		"badjson":                  {0, 0, StatusNotNotebook, ""},
+		"notnotebook":              {0, 0, StatusNotNotebook, ""},
+		"empty":                    {0, 0, StatusEmpty, ""},
+		"otherassignment":          {0, 0, StatusWrongAssign, ""},
 	}
 	if len(results) != len(want) {
 		t.Errorf("%d results for %d submissions", len(results), len(want))
@@ -188,6 +192,7 @@ func TestGradeBatch(t *testing.T) {
 			t.Errorf("%s: kl_loss %v, reverse_kl %v, status %q; want %v, %v, %q\n%s\n%+v\nnotes: %v",
 				r.Student, r.Questions[0].Points, r.Questions[1].Points, r.Status, w.kl, w.rev, w.status, r.Message, r.Questions[0], r.Notes)
 		}
+		t.Logf("%-26s kl_loss %4.2f  reverse_kl %4.2f  %-15s %s", r.Student, r.Questions[0].Points, r.Questions[1].Points, r.Status, strings.ReplaceAll(firstLines(r.Message+" "+r.Questions[0].Reason+" "+r.Questions[1].Reason, 3), "\n", " | "))
 		if w.note != "" && !strings.Contains(strings.Join(r.Notes, "\n"), w.note) {
 			t.Errorf("%s: the notes do not say %q: %v", r.Student, w.note, r.Notes)
 		}
