@@ -123,7 +123,7 @@ func TestGradeBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Root: root, Timeout: 60 * time.Second, Total: 5 * time.Minute, Memory: 4 << 30,
+	opts := Options{Root: root, Timeout: 30 * time.Second, Total: 5 * time.Minute, Memory: 4 << 30,
 		Env: []string{"GOMLX_BACKEND=go", "KLCOURSE_QUICK=1"}}
 	ctx := context.Background()
 	ref, err := BuildReference(ctx, spec, opts)
