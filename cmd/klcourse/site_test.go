@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/klcourse/klcourse/internal/browser"
 	"github.com/klcourse/klcourse/internal/notebook"
@@ -75,10 +74,13 @@ func TestSite(t *testing.T) {
 	// Elsewhere, as on a web server or another machine.
 	published := filepath.Join(t.TempDir(), "published")
 	copyTree(t, out, published)
+	// The screenshots, and the site they show, stay in build/site-test.
 	shots := filepath.Join(root, "build", "site-test")
-	checkSite(t, published, shots, []string{"notebooks/01_alpha.html", "notebooks/02_beta.html", "exercises/01_alpha.html", "solutions/01_alpha.html"}, dir, root)
+	os.RemoveAll(shots)
+	copyTree(t, out, filepath.Join(shots, "site"))
+	checkSite(t, published, shots, []string{"notebooks/01_alpha.html", "exercises/01_alpha.html", "solutions/01_alpha.html", "notebooks/02_beta.html"}, dir, root)
 	// The table of formulas stays readable: no formula broken over lines.
-	checkTables(t, published, "notebooks/01_alpha.html")
+	checkTables(t, published, "notebooks/01_alpha.html", shots)
 }
 
 // TestBuiltSite checks a site built by `klcourse site` (the real course) in
@@ -105,7 +107,7 @@ func TestBuiltSite(t *testing.T) {
 	checkSite(t, published, filepath.Join(root, "build", "site-check"), pages, home, root, "/tmp/")
 	for _, p := range pages {
 		if strings.HasPrefix(p, "notebooks/03_") {
-			checkTables(t, published, p)
+			checkTables(t, published, p, filepath.Join(root, "build", "site-check"))
 		}
 	}
 }
@@ -325,7 +327,7 @@ func checkPage(t *testing.T, b *browser.Browser, base, url, wantTitle string) {
 
 // checkTables loads page at 800, 1280 and 1920 px and checks that no formula
 // in a table is broken over several lines and that tables fit the page.
-func checkTables(t *testing.T, site, page string) {
+func checkTables(t *testing.T, site, page, shots string) {
 	t.Helper()
 	srv := httptest.NewServer(http.FileServer(http.Dir(site)))
 	defer srv.Close()
@@ -337,7 +339,9 @@ func checkTables(t *testing.T, site, page string) {
 		if err := b.Load(srv.URL + "/" + page); err != nil {
 			t.Error(err)
 		}
-		b.Eval(`new Promise(resolve => MathJax.Hub.Queue(() => resolve(true)))`, nil)
+		if err := b.Eval(`new Promise(resolve => MathJax.Hub.Queue(() => resolve(true)))`, nil); err != nil {
+			t.Errorf("%s at %d px: waiting for MathJax: %v", page, width, err)
+		}
 		var res struct {
 			Tables, Broken, Overflow int
 			Example                  string
@@ -364,10 +368,9 @@ func checkTables(t *testing.T, site, page string) {
 		if res.Broken > 0 || res.Overflow > 0 {
 			t.Errorf("%s at %d px: %d formulas in tables broken over lines (e.g. %q), %d tables wider than the page", page, width, res.Broken, res.Example, res.Overflow)
 		}
-		if width == 800 {
-			b.Screenshot(filepath.Join(site, "..", fmt.Sprintf("table-%d.png", width)))
+		if shots != "" {
+			b.Screenshot(filepath.Join(shots, fmt.Sprintf("tables-%d.png", width)))
 		}
 		b.Close()
 	}
-	_ = time.Second
 }

@@ -70,11 +70,11 @@ type Options struct {
 // entry is a page of the site with what the index and the navigation need.
 type entry struct {
 	Page
-	Number int    // the NN of NN_name.ipynb
-	Name   string // NN_name
-	Title  string // the notebook's first heading
-	Teaches string // its first paragraph, as HTML
-	Href   string // the page, relative to the site's root
+	Number   int    // the NN of NN_name.ipynb
+	Name     string // NN_name
+	Title    string // the notebook's first heading
+	Teaches  string // its first paragraph, as HTML
+	Href     string // the page, relative to the site's root
 	Download string // the committed notebook in the site, relative to the root
 }
 
@@ -263,6 +263,7 @@ func prepareOut(out string) error {
 var mathJaxParts = []string{
 	"MathJax.js",
 	"config/TeX-AMS_CHTML-full.js",
+	"config/Safe.js",
 	"extensions",
 	"jax/input/TeX",
 	"jax/output/CommonHTML",
@@ -377,7 +378,7 @@ func writePage(out string, e, prev, next *entry, scrub scrubber) error {
 		return fmt.Errorf("%s: the page does not load MathJax where nbconvert's templates do; cannot point it at the site's copy", e.HTML)
 	}
 	page = mathJaxScript.ReplaceAllString(page, `<script src="../mathjax/MathJax.js?config=$1">`)
-	page = strings.Replace(page, "</head>", `<link rel="stylesheet" href="../klcourse.css">`+"\n</head>", 1)
+	page = strings.Replace(page, "</head>", noFavicon+"\n"+`<link rel="stylesheet" href="../klcourse.css">`+"\n</head>", 1)
 	nav := navigation("../", e, prev, next)
 	loc := bodyOpen.FindStringIndex(page)
 	if loc == nil {
@@ -521,6 +522,10 @@ func formatDuration(d time.Duration) string {
 	return fmt.Sprintf("%d min %02d s", int(d.Minutes()), int(d.Seconds())%60)
 }
 
+// noFavicon keeps browsers from asking the server for a /favicon.ico that
+// the site does not have.
+const noFavicon = `<link rel="icon" href="data:,">`
+
 // pageHead starts the site's own pages (index, references): title, extra
 // head elements.
 const pageHead = `<!DOCTYPE html>
@@ -529,6 +534,7 @@ const pageHead = `<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>%s</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="klcourse.css">
 <script type="text/x-mathjax-config">
 MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$'], ['\\(','\\)']], processEscapes: true}});
