@@ -79,7 +79,9 @@ func runSite(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	opts := nbrun.Options{Timeout: *timeout, OutDir: work, Root: root, Python: *python}
+	// Each kind renders into a folder of its own: a lecture, its exercise and
+	// its solution may share their file name.
+	opts := nbrun.Options{Timeout: *timeout, Python: *python}
 	opts.Env = append(opts.Env, course.QuickEnv+"="+map[bool]string{false: "0", true: "1"}[*quick])
 	if *verbose {
 		opts.Progress = os.Stdout
@@ -89,9 +91,15 @@ func runSite(args []string) error {
 	start := time.Now()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	results, err := runNotebooks(ctx, notebooks, opts)
-	if err != nil {
-		return err
+	var results []nbrun.Result
+	for _, nb := range notebooks {
+		one := opts
+		one.OutDir = filepath.Join(work, filepath.Base(filepath.Dir(nb)))
+		r, err := runNotebooks(ctx, []string{nb}, one)
+		if err != nil {
+			return err
+		}
+		results = append(results, r...)
 	}
 	failed := report(os.Stdout, results, time.Since(start))
 	if ctx.Err() != nil {

@@ -557,7 +557,7 @@ const styleSheet = `.klcourse-nav {
 .klcourse-nav a:hover { text-decoration: underline; }
 .klcourse-nav .prev, .klcourse-nav .next { flex: 1 1 12em; }
 .klcourse-nav .next { text-align: right; }
-.jp-RenderedHTMLCommon table { table-layout: auto; max-width: 100%; }
+.jp-RenderedHTMLCommon table { table-layout: auto; width: auto; max-width: 100%; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { vertical-align: top; }
 .jp-RenderedHTMLCommon td .MathJax_CHTML, .jp-RenderedHTMLCommon th .MathJax_CHTML { white-space: nowrap; }
 body.klcourse-site { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #222; margin: 0; }
