@@ -199,11 +199,21 @@ async def run_cells(client, nb, args):
                 break
 
 
+def title(nb, path):
+    """The page's title: the notebook's first level-1 heading, else its file name."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return os.path.splitext(os.path.basename(path))[0]
+
+
 def save(nb, args):
     coalesce_streams(nb, {})
     os.makedirs(os.path.dirname(os.path.abspath(args.out_ipynb)), exist_ok=True)
     write_atomic(args.out_ipynb, nbformat.writes(nb))
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    html, _ = HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": title(nb, args.notebook)}})
     write_atomic(args.out_html, html)
     emit(event="saved", ipynb=args.out_ipynb, html=args.out_html)
 
