@@ -7,10 +7,21 @@
 // solution region with a TODO and a stub. The stub must keep the notebook
 // running — CI executes the exercises unfilled — so a graph function's stub
 // returns Todo(x): a zero that depends on x, with zero gradients, which trains
-// nothing and which the self-checks recognise.
+// nothing and which the self-checks recognise. Done tells a training cell
+// whether the function is written, so that it can skip training a stub.
 //
 // A self-check cell calls Check with the student's function, the reference,
-// known wrong answers with a hint for each (Mistake), and inputs. It prints
-// PASS, or what differs and, when the answer matches a known mistake, its
-// hint.
+// known wrong answers with a hint for each (Mistake), and inputs (Case, with
+// an optional Hint of its own). It prints PASS, or what differs and a hint:
+// the known mistake the answer matches (by value and gradient, or by gradient
+// with values off by a constant), else the relation between the answer and
+// the reference (a constant factor such as ⅓, a constant offset such as
+// ln 2), else the case's hint.
+//
+// Under `klcourse grade` and `klcourse validate`, Check also hands the
+// student's evaluation of every case to the grader through a pipe whose
+// descriptor and secret the grader puts in the environment (read and removed
+// when this package is initialised, before any of the notebook's code runs);
+// the grader compares it with the solution's own evaluation, so the printed
+// verdict never counts (see internal/verdict and internal/grade).
 package exercise

@@ -109,8 +109,13 @@ func EvaluateWRT[F GraphFn](backend compute.Backend, fn F, wrt []int, inputs ...
 	if err != nil {
 		return nil, fmt.Errorf("klloss.Evaluate: %w", err)
 	}
-	defer exec.Finalize()
-	results, err := exec.Call(inputs...)
+	// A panic while fn builds its graph (a shape mismatch, say, or a
+	// student's panic) becomes an error. The Exec is then not finalised:
+	// its Finalize waits forever after a panicked Call (GoMLX v0.28.8).
+	results, panicked, err := callRecovering(exec, inputs)
+	if !panicked {
+		defer exec.Finalize()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("klloss.Evaluate: %w", err)
 	}
@@ -170,4 +175,15 @@ func sliceFn[F GraphFn](fn F) func([]*graph.Node) *graph.Node {
 		return f
 	}
 	return nil
+}
+
+// callRecovering calls exec, turning a panic into an error.
+func callRecovering(exec *graph.Exec, inputs []any) (results []*tensors.Tensor, panicked bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked, err = true, fmt.Errorf("%v", r)
+		}
+	}()
+	results, err = exec.Call(inputs...)
+	return results, false, err
 }
