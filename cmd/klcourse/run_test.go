@@ -77,6 +77,10 @@ func TestRunReportsBrokenNotebooks(t *testing.T) {
 			}
 		}
 	}
+	// The page is titled after the notebook's heading, not "Notebook".
+	if page, err := os.ReadFile(filepath.Join(out, "b_good.html")); err != nil || !strings.Contains(string(page), "<title>b_good.ipynb</title>") {
+		t.Errorf("b_good.html is not titled after its heading (%v)", err)
+	}
 	good, err := notebook.Read(filepath.Join(out, "b_good.ipynb"))
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,10 @@ func runTest(args []string) error {
 		{"go", "vet", "./..."},
 		// Tests that execute notebooks must not skip here: the kernel is
 		// required.
-		{"env", requireKernelEnv + "=1", "go", "test", "./..."},
+		// cmd/klcourse's tests run notebooks (the leak, site and browser
+		// tests among them): more than go test's default 10 minutes on a
+		// loaded 2-core machine.
+		{"env", requireKernelEnv + "=1", "go", "test", "-timeout", "40m", "./..."},
 		append([]string{self, "strip", "--check"}, dirs...),
 	}
 	if slices.Contains(dirs, "solutions") {

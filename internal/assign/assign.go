@@ -136,6 +136,12 @@ func rewriteMarkdown(src string) (string, int, error) {
 			if err != nil {
 				return "", 0, err
 			}
+			if err := blankAround(lines, i); err != nil {
+				return "", 0, err
+			}
+			if err := blankAround(lines, end); err != nil {
+				return "", 0, err
+			}
 			out = append(out, Answer)
 			regions++
 			i = end
@@ -146,6 +152,19 @@ func rewriteMarkdown(src string) (string, int, error) {
 		}
 	}
 	return strings.Join(out, "\n"), regions, nil
+}
+
+// blankAround reports an error unless the marker at lines[i] has a blank
+// line (or the cell's edge) above and below it. Markdown renderers
+// (nbconvert's mistune, Jupyter's marked) take a marker glued to the text for
+// the start of a raw HTML block and show the answer as unformatted Markdown.
+func blankAround(lines []string, i int) error {
+	for _, j := range []int{i - 1, i + 1} {
+		if j >= 0 && j < len(lines) && strings.TrimSpace(lines[j]) != "" {
+			return fmt.Errorf("line %d: %q needs a blank line above and below it (glued to text, the answer renders as raw Markdown)", i+1, strings.TrimSpace(lines[i]))
+		}
+	}
+	return nil
 }
 
 // findEnd returns the index of the line after begin that matches end, and an

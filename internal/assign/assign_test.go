@@ -38,7 +38,7 @@ func build(t *testing.T, cells ...cell) *notebook.Notebook {
 
 func TestGenerate(t *testing.T) {
 	sol := build(t,
-		cell{typ: "markdown", source: "# Exercise\nWhy?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"},
+		cell{typ: "markdown", source: "# Exercise\nWhy?\n\n<!-- BEGIN SOLUTION -->\n\n* **Because.**\n\n<!-- END SOLUTION -->"},
 		cell{typ: "code", source: "func kl(p, q *graph.Node) *graph.Node {\n\t// BEGIN SOLUTION stub: return exercise.Todo(q)\n\treturn klloss.ForwardKL(p, q)\n\t// END SOLUTION\n}"},
 		cell{typ: "code", source: "%%\nx := 1\n// BEGIN HIDDEN\nfmt.Println(\"instructor only\")\n// END HIDDEN\nfmt.Println(x)"},
 		cell{typ: "code", source: "%%\nfmt.Println(\"grading\")", tags: []string{"hidden"}},
@@ -53,7 +53,7 @@ func TestGenerate(t *testing.T) {
 		got = append(got, c.Source)
 	}
 	want := []string{
-		"# Exercise\nWhy?\n*Your answer here.*",
+		"# Exercise\nWhy?\n\n*Your answer here.*",
 		"func kl(p, q *graph.Node) *graph.Node {\n\t// TODO: write your code here.\n\treturn exercise.Todo(q)\n}",
 		"%%\nx := 1\nfmt.Println(x)",
 		"%%\n// TODO: write your code here.\nfmt.Println(\"done\")",
@@ -80,6 +80,8 @@ func TestGenerateErrors(t *testing.T) {
 		{[]cell{{typ: "code", source: "// END SOLUTION"}}, `cell 1: line 1: "// END SOLUTION" without its BEGIN`},
 		{[]cell{{typ: "code", source: "// BEGIN SOLUTION\n// BEGIN HIDDEN\n// END HIDDEN\n// END SOLUTION"}}, "line 2: \"// BEGIN HIDDEN\" inside the region opened at line 1: regions do not nest"},
 		{[]cell{{typ: "markdown", source: "<!-- BEGIN SOLUTION -->\nno end"}}, `"<!-- BEGIN SOLUTION -->" without "<!-- END SOLUTION -->"`},
+		{[]cell{{typ: "markdown", source: "Why?\n\n<!-- BEGIN SOLUTION -->\n* **glued**\n\n<!-- END SOLUTION -->"}}, `cell 1: line 3: "<!-- BEGIN SOLUTION -->" needs a blank line above and below it`},
+		{[]cell{{typ: "markdown", source: "<!-- BEGIN SOLUTION -->\n\nanswer\n<!-- END SOLUTION -->"}}, `cell 1: line 4: "<!-- END SOLUTION -->" needs a blank line above and below it`},
 	} {
 		_, err := Generate(build(t, tc.cells...), "solutions/x.ipynb")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

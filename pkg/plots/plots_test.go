@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -156,5 +158,21 @@ func TestConfusionMatrix(t *testing.T) {
 	}
 	if _, err := ConfusionMatrix("bad", []string{"a", "b"}, [][]int{{1, 2}, {3}}); err == nil {
 		t.Error("ragged counts: no error")
+	}
+}
+
+// TestDoubleBar checks that figures write KL(P‖Q) with a visible "||", in
+// titles, axis labels and legends alike.
+func TestDoubleBar(t *testing.T) {
+	if got := FigureText("KL(P‖Q), nats"); got != "KL(P || Q), nats" {
+		t.Errorf("FigureText = %q", got)
+	}
+	p := plot.New()
+	for name, sty := range map[string]text.Style{"title": p.Title.TextStyle, "x label": p.X.Label.TextStyle, "legend": p.Legend.TextStyle} {
+		w, _, _ := sty.Handler.Box("KL(P‖Q)", sty.Font)
+		want, _, _ := sty.Handler.Box("KL(P || Q)", sty.Font)
+		if w != want {
+			t.Errorf("%s: KL(P‖Q) is %v wide, KL(P || Q) %v: the double bar is not replaced", name, w, want)
+		}
 	}
 }
