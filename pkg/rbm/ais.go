@@ -71,9 +71,9 @@ type AISResult struct {
 	// Lower and Upper are log(mean(w) ∓ 3 standard errors of the mean) + log
 	// Z_0, the ±3σ interval Salakhutdinov & Murray report; Lower is −Inf when
 	// the weights are too spread for the lower bound to exist.
-	Lower, Upper float64
-	LogZ0        float64   // the base-rate model's log Z
-	LogWeights   []float64 // log w of each chain
+	Lower, Upper         float64
+	LogZ0                float64   // the base-rate model's log Z
+	LogWeights           []float64 // log w of each chain
 	Chains, Temperatures int
 }
 

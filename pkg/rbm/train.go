@@ -280,4 +280,3 @@ func Reconstruct(backend compute.Backend, p *Params, data []float32, seed uint64
 	}
 	return tensors.CopyFlatData[float32](out)
 }
-
