@@ -136,7 +136,7 @@ func firstDifference(got, want []float64) int {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if math.IsInf(w, 0) && g == w {
+		if (math.IsInf(w, 0) && g == w) || (math.IsNaN(w) && math.IsNaN(g)) {
 			continue
 		}
 		if !(math.Abs(g-w) <= Atol+Rtol*math.Abs(w)) {

@@ -58,7 +58,7 @@ type AISConfig struct {
 	Base   []float64 // the base-rate model's visible biases (BaseRates); nil means zeros
 	Seed   uint64
 	// StepsPerCall is how many temperatures one graph execution covers (the
-	// loop is unrolled); 0 means 100.
+	// loop is unrolled); 0 means 25 (a longer unrolled loop compiles slowly).
 	StepsPerCall int
 }
 
@@ -113,34 +113,15 @@ func AIS(backend compute.Backend, p *Params, cfg AISConfig) (AISResult, error) {
 	}
 	per := cfg.StepsPerCall
 	if per <= 0 {
-		per = 100
+		per = 25
 	}
 	K := len(betas) - 1
 	per = min(per, K)
 
-	// v_1 ~ p_0: independent pixels with the base rates.
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0xa15))
-	v := make([]float32, cfg.Chains*p.Visible)
-	for n := range v {
-		if rng.Float64() < 1/(1+math.Exp(-base[n%p.Visible])) {
-			v[n] = 1
-		}
-	}
-	stepper := aisStepper(per)
-	exec, err := NewExec(backend, stepper)
+	run, err := newAISRun(backend, p, base, cfg.Chains, per, cfg.Seed)
 	if err != nil {
 		return AISResult{}, err
 	}
-	W := tensors.FromFlatDataAndDimensions(toFloat32(p.W), p.Visible, p.Hidden)
-	b := tensors.FromValue(toFloat32(p.B))
-	c := tensors.FromValue(toFloat32(p.C))
-	bA := tensors.FromValue(toFloat32(base))
-	state, err := RNGStateFromSeed(int64(cfg.Seed))
-	if err != nil {
-		return AISResult{}, err
-	}
-	vT := tensors.FromFlatDataAndDimensions(v, cfg.Chains, p.Visible)
-	logw := tensors.FromValue(make([]float64, cfg.Chains))
 	chunk := make([]float64, per+1)
 	for start := 0; start < K; start += per {
 		// β_start … β_start+per, padded with 1 (no weight change) at the end.
@@ -150,13 +131,11 @@ func AIS(backend compute.Backend, p *Params, cfg AISConfig) (AISResult, error) {
 				chunk[t] = betas[start+t]
 			}
 		}
-		out, err := exec.Call(W, b, c, bA, tensors.FromValue(chunk), vT, logw, state)
-		if err != nil {
+		if err := run.advance(chunk); err != nil {
 			return AISResult{}, err
 		}
-		vT, logw, state = out[0], out[1], out[2]
 	}
-	lw, err := tensors.CopyFlatData[float64](logw)
+	lw, err := tensors.CopyFlatData[float64](run.logw)
 	if err != nil {
 		return AISResult{}, err
 	}
@@ -165,6 +144,55 @@ func AIS(backend compute.Backend, p *Params, cfg AISConfig) (AISResult, error) {
 		logZ0 += softplus64(x)
 	}
 	return summarise(lw, logZ0, K), nil
+}
+
+// aisRun is the state of AIS's chains between calls of the stepper.
+type aisRun struct {
+	exec         *Exec
+	w, b, c, bA  *tensors.Tensor
+	v, logw, rng *tensors.Tensor
+}
+
+// newAISRun draws the chains' first states from the base-rate model p_0
+// (independent pixels, p(v_i = 1) = σ(b_A,i)), with zero log-weights, and
+// compiles the stepper for per temperatures per call.
+func newAISRun(backend compute.Backend, p *Params, base []float64, chains, per int, seed uint64) (*aisRun, error) {
+	rng := rand.New(rand.NewPCG(seed, 0xa15))
+	v := make([]float32, chains*p.Visible)
+	for n := range v {
+		if rng.Float64() < 1/(1+math.Exp(-base[n%p.Visible])) {
+			v[n] = 1
+		}
+	}
+	exec, err := NewExec(backend, aisStepper(per))
+	if err != nil {
+		return nil, err
+	}
+	state, err := RNGStateFromSeed(int64(seed))
+	if err != nil {
+		return nil, err
+	}
+	return &aisRun{
+		exec: exec,
+		w:    tensors.FromFlatDataAndDimensions(toFloat32(p.W), p.Visible, p.Hidden),
+		b:    tensors.FromValue(toFloat32(p.B)),
+		c:    tensors.FromValue(toFloat32(p.C)),
+		bA:   tensors.FromValue(toFloat32(base)),
+		v:    tensors.FromFlatDataAndDimensions(v, chains, p.Visible),
+		logw: tensors.FromValue(make([]float64, chains)),
+		rng:  state,
+	}, nil
+}
+
+// advance runs the chains through the temperatures betas[1:], betas[0] being
+// the last one of the previous call.
+func (r *aisRun) advance(betas []float64) error {
+	out, err := r.exec.Call(r.w, r.b, r.c, r.bA, tensors.FromValue(betas), r.v, r.logw, r.rng)
+	if err != nil {
+		return err
+	}
+	r.v, r.logw, r.rng = out[0], out[1], out[2]
+	return nil
 }
 
 // summarise turns log-weights into the estimate and its error.

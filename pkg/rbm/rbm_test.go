@@ -307,11 +307,3 @@ func TestAISTrained(t *testing.T) {
 		}
 	}
 }
-
-func toFloat64(x []float32) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
-}

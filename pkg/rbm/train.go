@@ -55,6 +55,10 @@ type Config struct {
 	// Seed fixes the order of the batches, the binarisation, the Gibbs chains
 	// and PCD's initial fantasy states.
 	Seed uint64
+	// Loss, when set, replaces Model.Loss: a function of the data v, the
+	// chain's end vk (both [BatchSize, Visible]) and W, b, c whose gradient
+	// is the update — an exercise's CD loss. Binary RBMs only.
+	Loss func(v, vk, w, b, c *Node) *Node `json:"-"`
 }
 
 // Name is "CD-k" or "PCD-k".
@@ -85,6 +89,9 @@ func NewTrainer(backend compute.Backend, init *Params, cfg Config) (*Trainer, er
 	}
 	if cfg.BatchSize < 1 || !(cfg.LearningRate > 0) {
 		return nil, fmt.Errorf("rbm: Config needs a positive BatchSize and LearningRate, got %d and %g", cfg.BatchSize, cfg.LearningRate)
+	}
+	if cfg.Loss != nil && init.Sigma != nil {
+		return nil, fmt.Errorf("rbm: Config.Loss is for binary RBMs; this one's visible units are Gaussian")
 	}
 	if cfg.Binarize && init.Sigma != nil {
 		return nil, fmt.Errorf("rbm: Config.Binarize is for binary visible units; this RBM's are Gaussian")
@@ -144,8 +151,12 @@ func (t *Trainer) step(scope *model.Scope, batch *Node) (loss, reconError *Node)
 		negative, _ = m.Gibbs(scope, fantasy.NodeValue(g), cfg.K)
 		fantasy.SetNodeValue(negative)
 	}
-	loss = m.Loss(scope, v, negative)
 	w, b, c := m.vars(scope, g)
+	if cfg.Loss != nil {
+		loss = cfg.Loss(v, negative, w, b, c)
+	} else {
+		loss = m.Loss(scope, v, negative)
+	}
 	grads := Gradient(loss, w, b, c)
 	rs := scope.At(ScopeName)
 	for k, name := range []string{WeightsName, VisibleBiasName, HiddenBiasName} {
