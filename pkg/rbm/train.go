@@ -106,14 +106,16 @@ func NewTrainer(backend compute.Backend, init *Params, cfg Config) (*Trainer, er
 		if chains == 0 {
 			chains = cfg.BatchSize
 		}
-		// The fantasy chains start from noise: Bernoulli(½), or N(b, σ²).
+		// The fantasy chains start from the initial model's visible marginal
+		// when W is small: Bernoulli(σ(b_i)) (noise for zero biases), or
+		// N(b, σ²).
 		rng := rand.New(rand.NewPCG(cfg.Seed, 0xfa17))
 		start := make([]float32, chains*init.Visible)
 		for n := range start {
 			i := n % init.Visible
 			if init.Sigma != nil {
 				start[n] = float32(init.B[i] + init.Sigma[i]*rng.NormFloat64())
-			} else if rng.IntN(2) == 1 {
+			} else if rng.Float64() < 1/(1+math.Exp(-init.B[i])) {
 				start[n] = 1
 			}
 		}
@@ -290,4 +292,17 @@ func Reconstruct(backend compute.Backend, p *Params, data []float32, seed uint64
 		return nil, err
 	}
 	return tensors.CopyFlatData[float32](out)
+}
+
+// Fantasy returns PCD's fantasy chains' current states, flat [Chains,
+// Visible]; nil for CD.
+func (t *Trainer) Fantasy() ([]float32, error) {
+	if t.Config.Method != PCD {
+		return nil, nil
+	}
+	v, err := t.Store.RootScope().At(ScopeName).GetVariable(FantasyName).Value()
+	if err != nil {
+		return nil, err
+	}
+	return tensors.CopyFlatData[float32](v)
 }
