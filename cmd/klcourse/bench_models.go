@@ -23,7 +23,7 @@ var benchModels = []benchModel{
 	{"vae", "./pkg/models", "BenchmarkVAE", 128},
 	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
 	{"rbm-pcd", "./pkg/rbm", "BenchmarkRBMPCD", 64},
-	{"rbm-ais", "./pkg/rbm", "BenchmarkAIS", 100 * 100},
+	{"rbm-ais", "./pkg/rbm", "BenchmarkAIS", 100 * 25},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

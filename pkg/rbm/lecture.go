@@ -49,6 +49,8 @@ type Likelihood struct {
 	Upper  float64 `json:"-"`      // from log Z's lower bound (+Inf if none)
 	StdErr float64 `json:"stderr"` // of log Z, hence of the LL
 	LogZ   float64 `json:"log_z"`
+	// Seconds is how long the AIS took.
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 func (l Likelihood) String() string {
@@ -67,6 +69,31 @@ func TestLikelihood(backend compute.Backend, p *Params, data []float32, cfg AISC
 		return Likelihood{}, err
 	}
 	return Likelihood{LL: ll, Lower: ll - (r.Upper - r.LogZ), Upper: ll + (r.LogZ - r.Lower), StdErr: r.StdErr, LogZ: r.LogZ}, nil
+}
+
+// SavedTestLikelihood is TestLikelihood saved in dir/final.json, or read
+// from there when an earlier call (an earlier execution of the notebook)
+// computed it.
+func SavedTestLikelihood(backend compute.Backend, dir string, p *Params, data []float32, cfg AISConfig) (Likelihood, error) {
+	path := filepath.Join(dir, "final.json")
+	if b, err := os.ReadFile(path); err == nil {
+		var l Likelihood
+		if err := json.Unmarshal(b, &l); err != nil {
+			return l, fmt.Errorf("rbm: %s: %w", path, err)
+		}
+		return l, nil
+	}
+	start := time.Now()
+	l, err := TestLikelihood(backend, p, data, cfg)
+	if err != nil {
+		return l, err
+	}
+	l.Seconds = time.Since(start).Seconds()
+	b, err := json.Marshal(l)
+	if err != nil {
+		return l, err
+	}
+	return l, safefile.WriteBytes(path, b)
 }
 
 // Epoch is one epoch of a training run.
