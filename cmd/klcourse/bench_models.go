@@ -22,6 +22,8 @@ var benchModels = []benchModel{
 	{"cnn", "./pkg/models", "BenchmarkCNN", 250},
 	{"vae", "./pkg/models", "BenchmarkVAE", 128},
 	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
+	{"rbm-pcd", "./pkg/rbm", "BenchmarkRBMPCD", 64},
+	{"rbm-ais", "./pkg/rbm", "BenchmarkAIS", 100 * 25},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

@@ -1,0 +1,259 @@
+package rbm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// Schedule returns the inverse temperatures 0 = β_0 < … < β_K = 1 of
+// Salakhutdinov & Murray (2008): n1 steps uniformly spaced in [0, 0.5], n2 in
+// [0.5, 0.9] and n3 in [0.9, 1] — 500, 4000 and 10 000 there, K = 14 500.
+func Schedule(n1, n2, n3 int) []float64 {
+	betas := []float64{0}
+	for _, seg := range []struct {
+		lo, hi float64
+		n      int
+	}{{0, 0.5, n1}, {0.5, 0.9, n2}, {0.9, 1, n3}} {
+		for k := 1; k <= seg.n; k++ {
+			betas = append(betas, seg.lo+(seg.hi-seg.lo)*float64(k)/float64(seg.n))
+		}
+	}
+	return betas
+}
+
+// PaperSchedule is Schedule(500, 4000, 10000), the 14 500 steps of the paper.
+func PaperSchedule() []float64 { return Schedule(500, 4000, 10000) }
+
+// BaseRates returns the visible biases of the AIS base-rate model for the
+// binary data (flat [n, visible]): b_A,i = log(p̂_i / (1 − p̂_i)) with the
+// smoothed pixel means p̂_i = (Σ_n v_ni + 1)/(n + 2) — the maximum-likelihood
+// model with W = 0 and c = 0, up to the smoothing that keeps b_A finite.
+func BaseRates(data []float32, visible int) ([]float64, error) {
+	if visible < 1 || len(data) == 0 || len(data)%visible != 0 {
+		return nil, fmt.Errorf("rbm: BaseRates needs data of n·%d values, got %d", visible, len(data))
+	}
+	n := len(data) / visible
+	sum := make([]float64, visible)
+	for k, x := range data {
+		sum[k%visible] += float64(x)
+	}
+	for i := range sum {
+		p := (sum[i] + 1) / (float64(n) + 2)
+		sum[i] = math.Log(p / (1 - p))
+	}
+	return sum, nil
+}
+
+// AISConfig configures AIS.
+type AISConfig struct {
+	Betas  []float64 // the schedule, from 0 to 1 (PaperSchedule, or fewer)
+	Chains int       // independent annealing runs (100 in the paper)
+	Base   []float64 // the base-rate model's visible biases (BaseRates); nil means zeros
+	Seed   uint64
+	// StepsPerCall is how many temperatures one graph execution covers (the
+	// loop is unrolled); 0 means 25 (a longer unrolled loop compiles slowly).
+	StepsPerCall int
+}
+
+// AISResult is an AIS estimate of log Z.
+type AISResult struct {
+	LogZ float64 // log Z_0 + log mean(w)
+	// StdErr is the standard error of log Z from the spread of the
+	// weights, by the delta method: sd(w)/(√Chains · mean(w)).
+	StdErr float64
+	// Lower and Upper are log(mean(w) ∓ 3 standard errors of the mean) + log
+	// Z_0, the ±3σ interval Salakhutdinov & Murray report; Lower is −Inf when
+	// the weights are too spread for the lower bound to exist.
+	Lower, Upper         float64
+	LogZ0                float64   // the base-rate model's log Z
+	LogWeights           []float64 // log w of each chain
+	Chains, Temperatures int
+}
+
+// String prints the estimate as log Z ± 3σ.
+func (r AISResult) String() string {
+	return fmt.Sprintf("log Z ≈ %.3f (−%.3f/+%.3f at ±3σ; %d chains × %d temperatures)", r.LogZ, r.LogZ-r.Lower, r.Upper-r.LogZ, r.Chains, r.Temperatures)
+}
+
+// AIS estimates log Z of the binary–binary RBM p by annealed importance
+// sampling from the base-rate model (see the package doc). The Gibbs chains
+// run in float32 on backend; the log-weights accumulate in float64.
+func AIS(backend compute.Backend, p *Params, cfg AISConfig) (AISResult, error) {
+	if err := p.Validate(); err != nil {
+		return AISResult{}, err
+	}
+	if p.Sigma != nil {
+		return AISResult{}, fmt.Errorf("rbm: AIS is implemented for binary visible units; a Gaussian RBM's log Z is LogZExact's (few hidden units)")
+	}
+	betas := cfg.Betas
+	if len(betas) < 2 || betas[0] != 0 || betas[len(betas)-1] != 1 {
+		return AISResult{}, fmt.Errorf("rbm: AIS needs inverse temperatures from 0 to 1, got %d of them", len(betas))
+	}
+	for k := 1; k < len(betas); k++ {
+		if !(betas[k] >= betas[k-1]) {
+			return AISResult{}, fmt.Errorf("rbm: AIS needs increasing inverse temperatures; β_%d = %g after %g", k, betas[k], betas[k-1])
+		}
+	}
+	if cfg.Chains < 2 {
+		return AISResult{}, fmt.Errorf("rbm: AIS needs at least 2 chains to give an error, got %d", cfg.Chains)
+	}
+	base := cfg.Base
+	if base == nil {
+		base = make([]float64, p.Visible)
+	}
+	if len(base) != p.Visible {
+		return AISResult{}, fmt.Errorf("rbm: the base-rate biases have %d entries, want Visible = %d", len(base), p.Visible)
+	}
+	per := cfg.StepsPerCall
+	if per <= 0 {
+		per = 25
+	}
+	K := len(betas) - 1
+	per = min(per, K)
+
+	run, err := newAISRun(backend, p, base, cfg.Chains, per, cfg.Seed)
+	if err != nil {
+		return AISResult{}, err
+	}
+	chunk := make([]float64, per+1)
+	for start := 0; start < K; start += per {
+		// β_start … β_start+per, padded with 1 (no weight change) at the end.
+		for t := range chunk {
+			chunk[t] = 1
+			if start+t <= K {
+				chunk[t] = betas[start+t]
+			}
+		}
+		if err := run.advance(chunk); err != nil {
+			return AISResult{}, err
+		}
+	}
+	lw, err := tensors.CopyFlatData[float64](run.logw)
+	if err != nil {
+		return AISResult{}, err
+	}
+	logZ0 := float64(p.Hidden) * math.Ln2
+	for _, x := range base {
+		logZ0 += softplus64(x)
+	}
+	return summarise(lw, logZ0, K), nil
+}
+
+// aisRun is the state of AIS's chains between calls of the stepper.
+type aisRun struct {
+	exec         *Exec
+	w, b, c, bA  *tensors.Tensor
+	v, logw, rng *tensors.Tensor
+}
+
+// newAISRun draws the chains' first states from the base-rate model p_0
+// (independent pixels, p(v_i = 1) = σ(b_A,i)), with zero log-weights, and
+// compiles the stepper for per temperatures per call.
+func newAISRun(backend compute.Backend, p *Params, base []float64, chains, per int, seed uint64) (*aisRun, error) {
+	rng := rand.New(rand.NewPCG(seed, 0xa15))
+	v := make([]float32, chains*p.Visible)
+	for n := range v {
+		if rng.Float64() < 1/(1+math.Exp(-base[n%p.Visible])) {
+			v[n] = 1
+		}
+	}
+	exec, err := NewExec(backend, aisStepper(per))
+	if err != nil {
+		return nil, err
+	}
+	state, err := RNGStateFromSeed(int64(seed))
+	if err != nil {
+		return nil, err
+	}
+	return &aisRun{
+		exec: exec,
+		w:    tensors.FromFlatDataAndDimensions(toFloat32(p.W), p.Visible, p.Hidden),
+		b:    tensors.FromValue(toFloat32(p.B)),
+		c:    tensors.FromValue(toFloat32(p.C)),
+		bA:   tensors.FromValue(toFloat32(base)),
+		v:    tensors.FromFlatDataAndDimensions(v, chains, p.Visible),
+		logw: tensors.FromValue(make([]float64, chains)),
+		rng:  state,
+	}, nil
+}
+
+// advance runs the chains through the temperatures betas[1:], betas[0] being
+// the last one of the previous call.
+func (r *aisRun) advance(betas []float64) error {
+	out, err := r.exec.Call(r.w, r.b, r.c, r.bA, tensors.FromValue(betas), r.v, r.logw, r.rng)
+	if err != nil {
+		return err
+	}
+	r.v, r.logw, r.rng = out[0], out[1], out[2]
+	return nil
+}
+
+// summarise turns log-weights into the estimate and its error.
+func summarise(lw []float64, logZ0 float64, temperatures int) AISResult {
+	m := math.Inf(-1)
+	for _, x := range lw {
+		m = math.Max(m, x)
+	}
+	n := float64(len(lw))
+	mean, sq := 0.0, 0.0
+	for _, x := range lw {
+		r := math.Exp(x - m)
+		mean += r / n
+		sq += r * r / n
+	}
+	sd := math.Sqrt(math.Max(sq-mean*mean, 0) * n / (n - 1))
+	se := sd / math.Sqrt(n)
+	r := AISResult{
+		LogZ:         logZ0 + m + math.Log(mean),
+		StdErr:       se / mean,
+		Upper:        logZ0 + m + math.Log(mean+3*se),
+		Lower:        math.Inf(-1),
+		LogZ0:        logZ0,
+		LogWeights:   lw,
+		Chains:       len(lw),
+		Temperatures: temperatures,
+	}
+	if mean > 3*se {
+		r.Lower = logZ0 + m + math.Log(mean-3*se)
+	}
+	return r
+}
+
+// aisStepper builds the graph of per annealing steps: inputs W [V, H],
+// b [V], c [H], b_A [V], betas [per+1] (β_{s}, …, β_{s+per}), v [chains, V]
+// float32, log w [chains] float64 and the RNG state; outputs v, log w and the
+// RNG state. Step t adds log p*_{β_t}(v) − log p*_{β_{t−1}}(v) to log w and
+// then moves v by one Gibbs sweep that leaves p_{β_t} invariant.
+func aisStepper(per int) func(in []*Node) []*Node {
+	return func(in []*Node) []*Node {
+		w, b, c, bA, betas, v, logw, state := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
+		wT := Transpose(w, 0, 1)
+		bRow, bARow := InsertAxes(b, 0), InsertAxes(bA, 0)
+		dBias := ConvertDType(Sub(b, bA), dtypes.Float64) // the visible term: (β − β') (b − b_A)·v
+		beta := func(t int) *Node { return Reshape(Slice(betas, AxisElem(t))) }
+		for t := 1; t <= per; t++ {
+			bt64, bPrev64 := beta(t), beta(t-1) // the schedule is float64
+			bt := ConvertDType(bt64, dtypes.Float32)
+			x := Add(MatMul(v, w), InsertAxes(c, 0)) // [chains, H]
+			x64 := ConvertDType(x, dtypes.Float64)
+			hiddenTerm := ReduceSum(Sub(stableSoftplus(Mul(x64, bt64)), stableSoftplus(Mul(x64, bPrev64))), -1)
+			visTerm := Mul(ReduceSum(Mul(ConvertDType(v, dtypes.Float64), InsertAxes(dBias, 0)), -1), Sub(bt64, bPrev64))
+			logw = Add(logw, Add(hiddenTerm, visTerm))
+			// Gibbs sweep at β_t: h ~ σ(β x), v ~ σ((1 − β) b_A + β (b + W h)).
+			var u *Node
+			state, u = RandomUniform(state, shapes.Make(dtypes.Float32, x.Shape().Dimensions...))
+			h := ConvertDType(LessThan(u, Sigmoid(Mul(x, bt))), dtypes.Float32)
+			vIn := Add(Mul(OneMinus(bt), bARow), Mul(bt, Add(MatMul(h, wT), bRow)))
+			state, u = RandomUniform(state, shapes.Make(dtypes.Float32, v.Shape().Dimensions...))
+			v = ConvertDType(LessThan(u, Sigmoid(vIn)), dtypes.Float32)
+		}
+		return []*Node{v, logw, state}
+	}
+}

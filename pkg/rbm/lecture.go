@@ -1,0 +1,258 @@
+package rbm
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+
+	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/pkg/datasets"
+	"github.com/klcourse/klcourse/pkg/plots"
+)
+
+// Pixels returns the images' intensities in [0, 1], flat [n, Size()].
+func Pixels(im *datasets.Images) []float32 {
+	out := make([]float32, len(im.Pixels))
+	for i, b := range im.Pixels {
+		out[i] = float32(b) / 255
+	}
+	return out
+}
+
+// Binarize returns a binary copy of x, each value 1 with probability x,
+// drawn with the seed: the fixed binarised test set on which likelihoods are
+// compared.
+func Binarize(x []float32, seed uint64) []float32 {
+	rng := rand.New(rand.NewPCG(seed, 0xb1))
+	out := make([]float32, len(x))
+	for i, p := range x {
+		if rng.Float32() < p {
+			out[i] = 1
+		}
+	}
+	return out
+}
+
+// Likelihood is a mean log-likelihood in nats with the interval AIS gives.
+type Likelihood struct {
+	LL     float64 `json:"ll"`     // mean −F(v) − log Z
+	Lower  float64 `json:"-"`      // from log Z's upper ±3σ bound
+	Upper  float64 `json:"-"`      // from log Z's lower bound (+Inf if none)
+	StdErr float64 `json:"stderr"` // of log Z, hence of the LL
+	LogZ   float64 `json:"log_z"`
+	// Seconds is how long the AIS took.
+	Seconds float64 `json:"seconds,omitempty"`
+}
+
+func (l Likelihood) String() string {
+	return fmt.Sprintf("%.2f nats (±%.2f at 3σ; log Z = %.2f)", l.LL, 3*l.StdErr, l.LogZ)
+}
+
+// TestLikelihood estimates the mean log-likelihood of the binary data (flat
+// [n, Visible]) under p, with log Z from AIS.
+func TestLikelihood(backend compute.Backend, p *Params, data []float32, cfg AISConfig) (Likelihood, error) {
+	r, err := AIS(backend, p, cfg)
+	if err != nil {
+		return Likelihood{}, err
+	}
+	ll, err := p.MeanLogLikelihood(toFloat64(data), r.LogZ)
+	if err != nil {
+		return Likelihood{}, err
+	}
+	return Likelihood{LL: ll, Lower: ll - (r.Upper - r.LogZ), Upper: ll + (r.LogZ - r.Lower), StdErr: r.StdErr, LogZ: r.LogZ}, nil
+}
+
+// SavedTestLikelihood is TestLikelihood saved in dir/final.json, or read
+// from there when an earlier call (an earlier execution of the notebook)
+// computed it.
+func SavedTestLikelihood(backend compute.Backend, dir string, p *Params, data []float32, cfg AISConfig) (Likelihood, error) {
+	path := filepath.Join(dir, "final.json")
+	if b, err := os.ReadFile(path); err == nil {
+		var l Likelihood
+		if err := json.Unmarshal(b, &l); err != nil {
+			return l, fmt.Errorf("rbm: %s: %w", path, err)
+		}
+		return l, nil
+	}
+	start := time.Now()
+	l, err := TestLikelihood(backend, p, data, cfg)
+	if err != nil {
+		return l, err
+	}
+	l.Seconds = time.Since(start).Seconds()
+	b, err := json.Marshal(l)
+	if err != nil {
+		return l, err
+	}
+	return l, safefile.WriteBytes(path, b)
+}
+
+// Epoch is one epoch of a training run.
+type Epoch struct {
+	Epoch int `json:"epoch"`
+	EpochStats
+	Test    Likelihood `json:"test"`    // AIS with the run's per-epoch configuration
+	Seconds float64    `json:"seconds"` // training time of the epoch, without the AIS
+}
+
+// History is a training run.
+type History struct {
+	Name   string  `json:"name"`
+	Epochs []Epoch `json:"epochs"`
+}
+
+// Series returns one number per epoch, for plotting.
+func (h *History) Series(f func(Epoch) float64) (x, y []float64) {
+	for _, e := range h.Epochs {
+		x = append(x, float64(e.Epoch))
+		y = append(y, f(e))
+	}
+	return x, y
+}
+
+// Run trains from init for epochs epochs on train (pixel intensities, or
+// binary), and after every epoch estimates the mean log-likelihood of the
+// binary test data with AIS (eval); it prints a line per epoch to out. The
+// parameters and the history are saved in dir (params.json, history.json),
+// and a later call with the same dir loads them instead of training again —
+// GoNB runs each cell as a new program.
+func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, test []float32, epochs int, eval AISConfig, out io.Writer) (*Params, *History, error) {
+	if p, h, err := LoadRun(dir); err == nil && len(h.Epochs) == epochs {
+		fmt.Fprintf(out, "%s: loaded the trained RBM from %s\n", h.Name, dir)
+		return p, h, nil
+	}
+	t, err := NewTrainer(backend, init, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := &History{Name: cfg.Name()}
+	var p *Params
+	for e := 1; e <= epochs; e++ {
+		start := time.Now()
+		stats, err := t.Epoch(train)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.Name(), err)
+		}
+		secs := time.Since(start).Seconds()
+		if p, err = t.Params(); err != nil {
+			return nil, nil, err
+		}
+		eval.Seed = cfg.Seed + uint64(e)
+		ll, err := TestLikelihood(backend, p, test, eval)
+		if err != nil {
+			return nil, nil, err
+		}
+		h.Epochs = append(h.Epochs, Epoch{Epoch: e, EpochStats: stats, Test: ll, Seconds: secs})
+		fmt.Fprintf(out, "%s epoch %2d (%4.1f s): surrogate loss %+7.3f   reconstruction error %6.2f   test log-likelihood %s\n",
+			cfg.Name(), e, secs, stats.Loss, stats.ReconError, ll)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	if err := p.Save(filepath.Join(dir, "params.json")); err != nil {
+		return nil, nil, err
+	}
+	b, err := json.MarshalIndent(h, "", " ")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := safefile.WriteBytes(filepath.Join(dir, "history.json"), b); err != nil {
+		return nil, nil, err
+	}
+	return p, h, nil
+}
+
+// LoadRun reads what Run saved in dir.
+func LoadRun(dir string) (*Params, *History, error) {
+	p, err := LoadParams(filepath.Join(dir, "params.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "history.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	h := new(History)
+	if err := json.Unmarshal(b, h); err != nil {
+		return nil, nil, fmt.Errorf("rbm: %s: %w", filepath.Join(dir, "history.json"), err)
+	}
+	return p, h, nil
+}
+
+// Mosaic lays out n square images of side×side pixels (flat, values in
+// [lo, hi] mapped to black…white) in rows of cols, with a 1-pixel grey gap.
+func Mosaic(flat []float64, n, side, cols int, lo, hi float64) image.Image {
+	rows := (n + cols - 1) / cols
+	img := image.NewGray(image.Rect(0, 0, cols*(side+1)+1, rows*(side+1)+1))
+	for i := range img.Pix {
+		img.Pix[i] = 128
+	}
+	for k := range n {
+		r, c := k/cols, k%cols
+		for y := range side {
+			for x := range side {
+				v := (flat[k*side*side+y*side+x] - lo) / (hi - lo)
+				v = math.Min(math.Max(v, 0), 1)
+				img.SetGray(c*(side+1)+1+x, r*(side+1)+1+y, color.Gray{Y: uint8(math.Round(255 * v))})
+			}
+		}
+	}
+	return img
+}
+
+// Float64s converts float32 values.
+func Float64s(x []float32) []float64 { return toFloat64(x) }
+
+func toFloat64(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// Filters returns the weights of the first n hidden units as images: unit j's
+// column W[:, j], each scaled to its own largest magnitude (grey is 0).
+func Filters(p *Params, n, side, cols int) image.Image {
+	flat := make([]float64, n*p.Visible)
+	for j := range n {
+		m := 1e-12
+		for i := range p.Visible {
+			m = math.Max(m, math.Abs(p.W[i*p.Hidden+j]))
+		}
+		for i := range p.Visible {
+			flat[j*p.Visible+i] = p.W[i*p.Hidden+j] / m
+		}
+	}
+	return Mosaic(flat, n, side, cols, -1, 1)
+}
+
+// Histogram returns the histogram of values in bins equal bins over [lo, hi],
+// as a step curve of the fraction of values per unit of x (a density).
+func Histogram(name string, values []float64, bins int, lo, hi float64) plots.Curve {
+	counts := make([]float64, bins)
+	width := (hi - lo) / float64(bins)
+	for _, v := range values {
+		k := int((v - lo) / width)
+		if k >= 0 && k < bins {
+			counts[k]++
+		}
+	}
+	c := plots.Curve{Name: name}
+	for k, n := range counts {
+		d := n / float64(len(values)) / width
+		x0 := lo + float64(k)*width
+		c.X = append(c.X, x0, x0+width)
+		c.Y = append(c.Y, d, d)
+	}
+	return c
+}
