@@ -95,7 +95,6 @@ func Compare(gotShape []int, gotValue []float64, gotGrads [][]float64, wantShape
 
 // FirstDifference returns the index of the first element of got that is not
 // within the tolerances of want, or -1; 0 when the lengths differ.
-// (Checks report a reference that gives NaN before they compare.)
 func FirstDifference(got, want []float64) int {
 	if len(got) != len(want) {
 		return 0
