@@ -344,3 +344,37 @@ func TestFlowMetropolisMatchesHMC(t *testing.T) {
 	}
 	t.Logf("acceptance %.3f, ESS %.3f; |M| flow %v, reweighted %v, HMC %v; χ₂ flow %v, HMC %v", h.Acceptance[1], h.ESS[1], flowObs.AbsM, r, hmcObs.AbsM, flowObs.Chi2, hmcObs.Chi2)
 }
+
+// The symmetrised density is even, and is ½(q(φ) + q(−φ)) evaluated
+// directly.
+func TestSymmetrise(t *testing.T) {
+	f := small(t, testbackends.Go(t))
+	th := phi4.Theory{L: 4, M2: -4, Lambda: 3}
+	src := rng.New(8, 8)
+	s, err := f.Sample(th, src, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sym, err := f.Symmetrise(s, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flips := 0
+	for k := range sym.Phi {
+		neg := make([]float64, 16)
+		for i, p := range sym.Phi[k] {
+			neg[i] = -p
+		}
+		lq, _ := f.LogQ([][]float64{sym.Phi[k], neg})
+		want := math.Log(0.5 * (math.Exp(lq[0]) + math.Exp(lq[1])))
+		if math.Abs(sym.LogQ[k]-want) > 1e-9 || sym.S[k] != th.Action(sym.Phi[k]) {
+			t.Fatalf("sample %d: log q_sym %g, want %g", k, sym.LogQ[k], want)
+		}
+		if sym.Phi[k][0] != s.Phi[k][0] {
+			flips++
+		}
+	}
+	if flips < 10 || flips > 40 {
+		t.Errorf("%d of 50 signs flipped", flips)
+	}
+}

@@ -220,16 +220,25 @@ func Reweighted(obs, logW []float64, nBoot int, seed uint64) (phi4.Estimate, err
 }
 
 // SymmetricSample draws n fields from the Z₂-symmetrised flow
-// q_sym(φ) = ½ (q(φ) + q(−φ)): flow samples with their sign flipped with
-// probability ½, and log q_sym = log ½(e^{log q(φ)} + e^{log q(−φ)}), the
-// second term through the inverse flow. A flow that has collapsed onto one
-// vacuum of an even action covers both once symmetrised, and q_sym is
-// still an exact density, so reweighting and Metropolis stay exact.
+// q_sym(φ) = ½ (q(φ) + q(−φ)): Symmetrise applied to n flow samples.
 func (f *Flow) SymmetricSample(theory phi4.Theory, src *rng.Source, n int) (*Samples, error) {
 	s, err := f.Sample(theory, src, n)
 	if err != nil {
 		return nil, err
 	}
+	return f.Symmetrise(s, src)
+}
+
+// Symmetrise turns samples of the flow into samples of the Z₂-symmetrised
+// flow q_sym(φ) = ½ (q(φ) + q(−φ)): each field's sign is flipped with
+// probability ½, and log q_sym = log ½(e^{log q(φ)} + e^{log q(−φ)}), the
+// second term through the inverse flow. A flow that has collapsed onto one
+// vacuum of an even action covers both once symmetrised, and q_sym is still
+// an exact density, so reweighting and Metropolis stay exact. The action is
+// even, so S is unchanged. s is not modified.
+func (f *Flow) Symmetrise(s *Samples, src *rng.Source) (*Samples, error) {
+	n := len(s.Phi)
+	out := &Samples{Phi: make([][]float64, n), LogQ: make([]float64, n), S: append([]float64(nil), s.S...)}
 	flipped := make([][]float64, n)
 	for k, phi := range s.Phi {
 		neg := make([]float64, len(phi))
@@ -245,10 +254,11 @@ func (f *Flow) SymmetricSample(theory phi4.Theory, src *rng.Source, n int) (*Sam
 	for k := range s.Phi {
 		a, b := s.LogQ[k], logQNeg[k]
 		mx := math.Max(a, b)
-		s.LogQ[k] = mx + math.Log(0.5*(math.Exp(a-mx)+math.Exp(b-mx)))
+		out.LogQ[k] = mx + math.Log(0.5*(math.Exp(a-mx)+math.Exp(b-mx)))
+		out.Phi[k] = s.Phi[k]
 		if src.Float64() < 0.5 {
-			s.Phi[k] = flipped[k] // S is even: s.S[k] is unchanged
+			out.Phi[k] = flipped[k]
 		}
 	}
-	return s, nil
+	return out, nil
 }

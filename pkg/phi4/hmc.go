@@ -165,3 +165,8 @@ func (h *HMC) Run(therm, n, every int, w io.Writer) (*Chain, error) {
 	bar.Finish(int64(done), fmt.Sprintf("acceptance %.3f", c.Acceptance))
 	return c, nil
 }
+
+// NewSource returns the course's seeded random stream (PCG with portable
+// normal and uniform variates), for the samplers of this package and of
+// pkg/flow: the same seed gives the same numbers on every machine.
+func NewSource(seed uint64) *rng.Source { return rng.New(seed, 0x5eed) }

@@ -271,3 +271,22 @@ func actionLessMean(phi []float64) float64 {
 	}
 	return s / float64(len(phi))
 }
+
+func TestHistogramAndImage(t *testing.T) {
+	c, d := Histogram([]float64{0.1, 0.2, 0.7, 5}, 0, 1, 2)
+	if c[0] != 0.25 || c[1] != 0.75 || d[0] != 1 || d[1] != 0.5 {
+		t.Errorf("Histogram: centres %v, density %v; want [0.25 0.75], [1 0.5]", c, d)
+	}
+	img := FieldImage(2, []float64{-1, 0, 0.5, 2}, 1, 3)
+	if img.Bounds().Dx() != 6 {
+		t.Fatalf("image width %d, want 6", img.Bounds().Dx())
+	}
+	r, g, b, _ := img.At(0, 0).RGBA() // φ = −1: blue
+	if r != 0 || g != 0 || b != 0xffff {
+		t.Errorf("φ = −vmax drawn as %d %d %d, want blue", r, g, b)
+	}
+	r, g, b, _ = img.At(5, 5).RGBA() // φ = 2: saturated red
+	if r != 0xffff || g != 0 || b != 0 {
+		t.Errorf("φ = 2·vmax drawn as %d %d %d, want red", r, g, b)
+	}
+}
