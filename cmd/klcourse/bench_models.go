@@ -22,6 +22,8 @@ var benchModels = []benchModel{
 	{"cnn", "./pkg/models", "BenchmarkCNN", 250},
 	{"vae", "./pkg/models", "BenchmarkVAE", 128},
 	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
+	{"flow", "./pkg/flow", "BenchmarkFlow", 64},
+	{"hmc", "./pkg/phi4", "BenchmarkHMC", 1},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

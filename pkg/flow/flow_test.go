@@ -13,6 +13,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/testbackends"
+	"github.com/klcourse/klcourse/pkg/klloss"
 	"github.com/klcourse/klcourse/pkg/phi4"
 )
 
@@ -376,5 +377,36 @@ func TestSymmetrise(t *testing.T) {
 	}
 	if flips < 10 || flips > 40 {
 		t.Errorf("%d of 50 signs flipped", flips)
+	}
+}
+
+// The graph action equals phi4.Theory.Action, and its autodiff gradient
+// equals phi4.Theory.Gradient.
+func TestActionGraphAndAutodiff(t *testing.T) {
+	b := testbackends.Go(t)
+	th := phi4.Theory{L: 4, M2: -4, Lambda: 8}
+	phis := [][]float64{noise(rng.New(1, 1), 1, 4, 1), noise(rng.New(2, 1), 1, 4, 0.5)}
+	batch := make([][][]float64, len(phis))
+	for k, phi := range phis {
+		batch[k] = make([][]float64, 4)
+		for i := range 4 {
+			batch[k][i] = phi[i*4 : i*4+4]
+		}
+	}
+	ev, err := klloss.Evaluate(b, func(x *Node) *Node { return actionGraph(th, x) }, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grad := make([]float64, 16)
+	for k, phi := range phis {
+		if want := th.Action(phi); math.Abs(ev.Value[k]-want) > 1e-9*math.Abs(want) {
+			t.Errorf("config %d: actionGraph = %g, Action = %g", k, ev.Value[k], want)
+		}
+		th.Gradient(phi, grad)
+		for i, g := range grad {
+			if got := ev.Gradients[0][k*16+i]; math.Abs(got-g) > 1e-9*(1+math.Abs(g)) {
+				t.Errorf("config %d site %d: autodiff %g, Gradient %g", k, i, got, g)
+			}
+		}
 	}
 }

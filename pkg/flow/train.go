@@ -16,10 +16,11 @@ import (
 	"github.com/klcourse/klcourse/pkg/phi4"
 )
 
-// ReverseKLLoss is the reverse-KL training loss mean(log q − log p̃) =
+// reverseKLLoss is the reverse-KL training loss mean(log q − log p̃) =
 // mean(log q + S) of a batch, from log q and the action S of flow samples
-// (both [batch]). It differs from KL(q‖p) by the constant log Z.
-func ReverseKLLoss(logQ, action *Node) *Node {
+// (both [batch]). It differs from KL(q‖p) by the constant log Z. Unexported
+// on purpose: the exercise of lecture 8 asks students to write it.
+func reverseKLLoss(logQ, action *Node) *Node {
 	return ReduceAllMean(Add(logQ, action))
 }
 
@@ -60,7 +61,7 @@ type Trainer struct {
 }
 
 // NewTrainer builds the training step: noise z → samples φ, log q → S(φ) →
-// ReverseKLLoss, minimised by Adam with learning rate lr (through
+// reverseKLLoss, minimised by Adam with learning rate lr (through
 // pkg/fit's Minimizer).
 func NewTrainer(f *Flow, theory phi4.Theory, lr float64) (*Trainer, error) {
 	if theory.L != f.Config.L {
@@ -75,7 +76,7 @@ func NewTrainer(f *Flow, theory phi4.Theory, lr float64) (*Trainer, error) {
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 	m, err := fit.NewMinimizer(f.Backend, f.Store, func(_ *model.Scope, in []*Node) (*Node, []*Node) {
 		phi, logQ := f.SampleGraph(in[0])
-		return ReverseKLLoss(logQ, theory.ActionGraph(phi)), nil
+		return reverseKLLoss(logQ, actionGraph(theory, phi)), nil
 	}, opt)
 	if err != nil {
 		return nil, err

@@ -98,22 +98,3 @@ func Roll(x *Node, axis, n int) *Node {
 	}
 	return Concatenate([]*Node{Slice(x, spec(n, size)...), Slice(x, spec(0, n)...)}, axis)
 }
-
-// ActionGraph is the action as graph code: for φ shaped [batch, L, L] it
-// returns S for each configuration, shaped [batch]. It is the same formula as
-// Action, written with the lattice shifts, so that GoMLX can differentiate it
-// (the flow's reverse-KL loss needs ∂S/∂φ through the samples).
-func (t Theory) ActionGraph(phi *Node) *Node {
-	dims := phi.Shape().Dimensions
-	if len(dims) != 3 || dims[1] != t.L || dims[2] != t.L {
-		panic(fmt.Sprintf("phi4: ActionGraph: φ has shape %s, want [batch, %d, %d]", phi.Shape(), t.L, t.L))
-	}
-	kinetic := ZerosLike(phi)
-	for _, axis := range []int{1, 2} {
-		lap := Sub(MulScalar(phi, 2), Add(Roll(phi, axis, 1), Roll(phi, axis, -1)))
-		kinetic = Add(kinetic, Mul(phi, lap))
-	}
-	phi2 := Square(phi)
-	density := Add(kinetic, Add(MulScalar(phi2, t.M2), MulScalar(Square(phi2), t.Lambda)))
-	return ReduceSum(density, 1, 2)
-}

@@ -83,35 +83,6 @@ func TestGradientFiniteDifferences(t *testing.T) {
 	}
 }
 
-func TestActionGraphAndAutodiff(t *testing.T) {
-	b := testbackends.Go(t)
-	th := Theory{L: 4, M2: -4, Lambda: 8}
-	phis := [][]float64{randomField(4, 1, 1), randomField(4, 2, 0.5)}
-	batch := make([][][]float64, len(phis))
-	for k, phi := range phis {
-		batch[k] = make([][]float64, 4)
-		for i := range 4 {
-			batch[k][i] = phi[i*4 : i*4+4]
-		}
-	}
-	ev, err := klloss.Evaluate(b, func(x *graph.Node) *graph.Node { return th.ActionGraph(x) }, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	grad := make([]float64, 16)
-	for k, phi := range phis {
-		if want := th.Action(phi); math.Abs(ev.Value[k]-want) > 1e-9*math.Abs(want) {
-			t.Errorf("config %d: ActionGraph = %g, Action = %g", k, ev.Value[k], want)
-		}
-		th.Gradient(phi, grad)
-		for i, g := range grad {
-			if got := ev.Gradients[0][k*16+i]; math.Abs(got-g) > 1e-9*(1+math.Abs(g)) {
-				t.Errorf("config %d site %d: autodiff %g, Gradient %g", k, i, got, g)
-			}
-		}
-	}
-}
-
 func TestRoll(t *testing.T) {
 	b := testbackends.Go(t)
 	ev, err := klloss.Evaluate(b, func(x *graph.Node) *graph.Node { return Roll(x, 1, 1) }, [][]float64{{1, 2, 3}, {4, 5, 6}})
