@@ -24,6 +24,8 @@ var benchModels = []benchModel{
 	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
 	{"rbm-pcd", "./pkg/rbm", "BenchmarkRBMPCD", 64},
 	{"rbm-ais", "./pkg/rbm", "BenchmarkAIS", 100 * 25},
+	{"flow", "./pkg/flow", "BenchmarkFlow", 64},
+	{"hmc", "./pkg/phi4", "BenchmarkHMC", 1},
 }
 
 func findBenchModel(name string) (benchModel, bool) {
