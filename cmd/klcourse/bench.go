@@ -71,6 +71,7 @@ type speed struct {
 	Unit       string  `json:"unit"`  // what a step processes: images, samples, ...
 	MsPerStep  float64 `json:"ms_per_step"`
 	FirstStepS float64 `json:"first_step_s"`
+	Items      int     `json:"items_per_step,omitempty"` // when the benchmark reports it
 	// Threads and OpenBLASThreads are PyTorch's settings for this measurement.
 	Threads         int `json:"torch_threads,omitempty"`
 	OpenBLASThreads int `json:"openblas_threads,omitempty"`
@@ -178,6 +179,10 @@ func runBench(args []string) error {
 		bm, _ := findBenchModel(m)
 		for _, mode := range modes[m] {
 			r := benchResult{Model: m, Mode: mode, Batch: bm.batch, GoMLX: medianSpeed(goRuns[m][mode])}
+			if r.GoMLX.Items > 0 {
+				// The mode's own count (a sampler's points, say) wins over the model's batch.
+				r.Batch = r.GoMLX.Items
+			}
 			if runs := torchRuns[m][mode]; len(runs) > 0 {
 				ts := medianSpeed(runs)
 				r.PyTorch = &ts
@@ -254,6 +259,8 @@ func parseGoBench(r io.Reader) (string, map[string]speed, []string, error) {
 				sp.MsPerStep = v
 			case unit == "first-step-s":
 				sp.FirstStepS = v
+			case unit == "items/step":
+				sp.Items = int(v)
 			case strings.HasSuffix(unit, "/s"):
 				sp.PerS, sp.Unit = v, strings.TrimSuffix(unit, "/s")
 			}

@@ -46,9 +46,9 @@ func TestParseGoBench(t *testing.T) {
 	if _, _, _, err := parseGoBench(strings.NewReader("--- FAIL: BenchmarkCNN\nFAIL\n")); err == nil {
 		t.Error("a failed run was accepted")
 	}
-	other := "backend: go\nBenchmarkAIS/eval-2   5   1000 ns/op   0.5 first-step-s   123456 chain-temps/s   8.1 ms/step\n"
+	other := "backend: go\nBenchmarkAIS/eval-2   5   1000 ns/op   0.5 first-step-s   2500 items/step   123456 chain-temps/s   8.1 ms/step\n"
 	_, speeds, order, err = parseGoBench(strings.NewReader(other))
-	if err != nil || len(order) != 1 || speeds["eval"].Unit != "chain-temps" || speeds["eval"].PerS != 123456 {
+	if err != nil || len(order) != 1 || speeds["eval"].Unit != "chain-temps" || speeds["eval"].PerS != 123456 || speeds["eval"].Items != 2500 {
 		t.Errorf("a benchmark in other units: %+v %v %v", speeds, order, err)
 	}
 }

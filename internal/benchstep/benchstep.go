@@ -25,6 +25,7 @@
 //	UNIT/s        items per step / median step time (UNIT is "images", "samples", ...)
 //	ms/step       median step time
 //	first-step-s  the first step, graph compilation included
+//	items/step    items, the UNITs one step processes
 //
 // A step must end by reading a result back (a loss, a sample), so that the
 // time includes the computation and not only its launch.
@@ -129,6 +130,7 @@ func Measure(b *testing.B, items int, unit string, setup func() (Step, error)) {
 	b.ReportMetric(float64(items)/median, unit+"/s")
 	b.ReportMetric(median*1e3, "ms/step")
 	b.ReportMetric(st.first.Seconds(), "first-step-s")
+	b.ReportMetric(float64(items), "items/step")
 }
 
 // Median is the median of times (the mean of the two middle ones for an
