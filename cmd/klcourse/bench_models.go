@@ -22,6 +22,7 @@ var benchModels = []benchModel{
 	{"cnn", "./pkg/models", "BenchmarkCNN", 250},
 	{"vae", "./pkg/models", "BenchmarkVAE", 128},
 	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
+	{"iwae", "./pkg/vae", "BenchmarkIWAE", 10 * 1000},
 }
 
 func findBenchModel(name string) (benchModel, bool) {
