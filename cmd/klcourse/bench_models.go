@@ -26,6 +26,7 @@ var benchModels = []benchModel{
 	{"rbm-ais", "./pkg/rbm", "BenchmarkAIS", 100 * 25},
 	{"flow", "./pkg/flow", "BenchmarkFlow", 64},
 	{"hmc", "./pkg/phi4", "BenchmarkHMC", 1},
+	{"iwae", "./pkg/vae", "BenchmarkIWAE", 10 * 1000},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

@@ -14,6 +14,10 @@
 // losses. A loss that becomes NaN or infinite stops training with an error
 // that names the epoch, the step and the value.
 //
+// Models trained without labels, such as a variational autoencoder, use
+// NewGenerative: the model function returns the terms of its loss (the loss
+// first), and the History records them per epoch instead of an accuracy.
+//
 // GoNB runs each notebook cell as a new program, so a cell that trains saves
 // the classifier (Save: its weights and its History) and later cells Load it
 // to plot and evaluate without training again.

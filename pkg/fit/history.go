@@ -13,7 +13,8 @@ type History struct {
 	// Name labels the run in plots and tables, e.g. "forward KL".
 	Name string `json:"name"`
 	// Loss and Accuracy are the means over each epoch's training batches,
-	// as they were while the weights changed (with dropout on).
+	// as they were while the weights changed (with dropout on). A
+	// Generative model's history has no accuracy.
 	Loss     []float64 `json:"loss"`
 	Accuracy []float64 `json:"accuracy"`
 	// ValLoss and ValAccuracy are measured on the validation set at the
@@ -65,7 +66,7 @@ func LoadHistory(path string) (*History, error) {
 	if err := json.Unmarshal(data, &h); err != nil {
 		return nil, fmt.Errorf("%s: not a training history: %w", path, err)
 	}
-	if len(h.Accuracy) != len(h.Loss) || len(h.Seconds) != len(h.Loss) {
+	if (len(h.Accuracy) != 0 && len(h.Accuracy) != len(h.Loss)) || len(h.Seconds) != len(h.Loss) {
 		return nil, fmt.Errorf("%s: inconsistent history: %d losses, %d accuracies, %d epoch times", path, len(h.Loss), len(h.Accuracy), len(h.Seconds))
 	}
 	return &h, nil

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 )
 
@@ -17,6 +18,12 @@ const HistoryFile = "history.json"
 // first and renamed into place, so an interrupted save leaves the previous
 // one intact.
 func (c *Classifier) Save(dir string, h *History) error {
+	return saveStore(c.Store, dir, h)
+}
+
+// saveStore writes the store's variables and the history (if not nil) to
+// dir, replacing what was there, through a new directory renamed into place.
+func saveStore(store *model.Store, dir string, h *History) error {
 	dir = filepath.Clean(dir)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
@@ -26,7 +33,7 @@ func (c *Classifier) Save(dir string, h *History) error {
 		return err
 	}
 	defer os.RemoveAll(tmp) // Gone once renamed.
-	handler, err := checkpoint.Build(c.Store).Dir(tmp).Done()
+	handler, err := checkpoint.Build(store).Dir(tmp).Done()
 	if err != nil {
 		return fmt.Errorf("fit: saving to %s: %w", dir, err)
 	}

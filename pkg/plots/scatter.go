@@ -17,6 +17,9 @@ type Points struct {
 	X, Y []float64
 	// Radius is the radius of each dot; 0 means 1.5 points.
 	Radius vg.Length
+	// Colour, when not nil, replaces the set's palette colour (for more
+	// sets than the palette has colours, such as ten digits).
+	Colour color.Color
 }
 
 // scatterOpacity is the opacity of the dots: where many overlap the colour
@@ -42,7 +45,11 @@ func AddPoints(p *plot.Plot, i int, s Points) error {
 	if err != nil {
 		return fmt.Errorf("points %q: %w", s.Name, err)
 	}
-	r, g, b, _ := Color(i).RGBA()
+	colour := Color(i)
+	if s.Colour != nil {
+		colour = s.Colour
+	}
+	r, g, b, _ := colour.RGBA()
 	translucent := color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(scatterOpacity * 255)}
 	radius := s.Radius
 	if radius == 0 {
@@ -52,7 +59,7 @@ func AddPoints(p *plot.Plot, i int, s Points) error {
 	p.Add(scatter)
 	if s.Name != "" {
 		legend := *scatter
-		legend.GlyphStyle.Color = Color(i) // The legend's dot at full strength.
+		legend.GlyphStyle.Color = colour // The legend's dot at full strength.
 		legend.GlyphStyle.Radius = vg.Points(3)
 		p.Legend.Add(s.Name, &legend)
 	}

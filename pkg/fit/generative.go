@@ -1,0 +1,266 @@
+package fit
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/klcourse/klcourse/internal/progress"
+	"github.com/klcourse/klcourse/pkg/datasets"
+)
+
+// TermsFn is the graph of a model trained without labels, such as a
+// variational autoencoder: a batch of images in, the terms of its loss out,
+// each a scalar averaged over the batch. The first term is the loss that
+// training minimises; the others (its parts, say a reconstruction and a KL
+// term) are recorded beside it.
+type TermsFn func(scope *model.Scope, images *graph.Node) []*graph.Node
+
+// Generative is a model trained without labels on the terms of its loss,
+// with the same epochs, batches, seed, validation split and progress bar as
+// a Classifier. Its History has no accuracy: Loss and ValLoss are the first
+// term, History.Metrics the others under their names (and "val_"+name).
+type Generative struct {
+	Backend compute.Backend
+	Store   *model.Store
+	Model   TermsFn
+	// Terms names the terms Model returns, the first being the loss.
+	Terms   []string
+	Config  Config
+	trainer *train.Trainer
+}
+
+// NewGenerative returns a model whose weights are not created yet: they are
+// initialised from Config.Seed when it first sees data, or loaded by
+// LoadWeights. Config.Loss must be nil (the loss is Model's first term), and
+// Config.Metrics empty (the terms are the metrics).
+func NewGenerative(backend compute.Backend, fn TermsFn, terms []string, cfg Config) (*Generative, error) {
+	if backend == nil || fn == nil {
+		return nil, errors.New("fit.NewGenerative: backend and model function are required")
+	}
+	if len(terms) == 0 {
+		return nil, errors.New("fit.NewGenerative: no term names: want at least the loss's")
+	}
+	if cfg.Loss != nil || len(cfg.Metrics) > 0 {
+		return nil, errors.New("fit.NewGenerative: Config.Loss and Config.Metrics must be empty: the model function returns the loss and its terms")
+	}
+	cfg.Loss = func(_, _ []*graph.Node) *graph.Node { return nil } // Only for validate.
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg.Loss = nil
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, cfg.Seed)
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
+	g := &Generative{Backend: backend, Store: store, Model: fn, Terms: terms, Config: cfg}
+	var trainMetrics, evalMetrics []metric.Interface
+	for i, name := range terms {
+		pick := func(_ *model.Scope, _, predictions []*graph.Node) *graph.Node { return predictions[i] }
+		trainMetrics = append(trainMetrics, metric.NewBaseMetric(name, name, "", pick, nil))
+		evalMetrics = append(evalMetrics, metric.NewBaseMetric("val_"+name, "val_"+name, "", pick, nil))
+	}
+	modelFn := func(scope *model.Scope, _ any, inputs []*graph.Node) []*graph.Node {
+		out := fn(scope, inputs[0])
+		if len(out) != len(terms) {
+			panic(fmt.Errorf("fit.Generative: the model returned %d terms, want %d (%v)", len(out), len(terms), terms))
+		}
+		for i, t := range out {
+			if !t.IsScalar() {
+				panic(fmt.Errorf("fit.Generative: term %q has shape %s, want a scalar", terms[i], t.Shape()))
+			}
+		}
+		train.AddMainLoss(out[0])
+		return out
+	}
+	g.trainer = train.NewTrainer(backend, store, modelFn, nil, cfg.optimizer(), trainMetrics, evalMetrics)
+	return g, nil
+}
+
+func (g *Generative) batchOptions(shuffle bool) datasets.BatchOptions {
+	o := g.Config.batchOptions(shuffle)
+	o.Labels = datasets.NoLabels
+	o.Flatten = g.Config.Flatten
+	return o
+}
+
+// Fit trains on images for Config.Epochs epochs, holding out the last
+// Config.ValidationSplit of them for validation, and returns the History. On
+// an error it returns the History of the epochs completed so far with it.
+func (g *Generative) Fit(images *datasets.Images) (*History, error) {
+	cfg := g.Config
+	fitSet, valSet := images, (*datasets.Images)(nil)
+	if cfg.ValidationSplit > 0 {
+		var err error
+		if fitSet, valSet, err = images.Split(cfg.ValidationSplit); err != nil {
+			return nil, err
+		}
+	}
+	batches, err := datasets.NewBatches(fitSet, g.batchOptions(true))
+	if err != nil {
+		return nil, err
+	}
+	h := &History{TrainImages: fitSet.Len(), Metrics: map[string][]float64{}}
+	if valSet != nil {
+		h.ValImages = valSet.Len()
+	}
+	steps := (fitSet.Len() + cfg.BatchSize - 1) / cfg.BatchSize
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		start := time.Now()
+		bar := progress.New(cfg.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), int64(steps))
+		var mean weightedMeans
+		step := 0
+		for batch, err := range batches.Iter() {
+			if err != nil {
+				bar.Finish(0, "failed")
+				return h, err
+			}
+			step++
+			size := batch.Inputs[0].Shape().Dimensions[0]
+			metrics, err := g.trainer.TrainStep(batch)
+			if err != nil {
+				bar.Finish(0, "failed")
+				return h, fmt.Errorf("fit: epoch %d, step %d: %w", epoch, step, err)
+			}
+			values := scalars(metrics[2:]) // [loss, moving average, terms…]
+			if loss := values[0]; math.IsNaN(loss) || math.IsInf(loss, 0) {
+				bar.Finish(0, "failed")
+				return h, fmt.Errorf("fit: epoch %d, step %d: the loss is %v; training stopped (look for log 0, exp overflow or a learning rate too large)", epoch, step, loss)
+			}
+			mean.add(values, size)
+			bar.Update(int64(step), g.status(mean.values(), ""))
+		}
+		if mean.weight == 0 {
+			bar.Finish(0, "failed")
+			return h, fmt.Errorf("fit: epoch %d: the training set yielded no batches", epoch)
+		}
+		means := mean.values()
+		h.Loss = append(h.Loss, means[0])
+		for i, name := range g.Terms[1:] {
+			h.Metrics[name] = append(h.Metrics[name], means[i+1])
+		}
+		status := g.status(means, "")
+		if valSet != nil {
+			val, err := g.evaluate(valSet)
+			if err != nil {
+				bar.Finish(0, "failed")
+				return h, fmt.Errorf("fit: epoch %d: validation: %w", epoch, err)
+			}
+			h.ValLoss = append(h.ValLoss, val[0])
+			for i, name := range g.Terms[1:] {
+				h.Metrics["val_"+name] = append(h.Metrics["val_"+name], val[i+1])
+			}
+			status += "  " + g.status(val, "val_")
+		}
+		h.Seconds = append(h.Seconds, time.Since(start).Seconds())
+		bar.Finish(int64(steps), fmt.Sprintf("%s  (%.1f s)", status, h.Seconds[epoch-1]))
+	}
+	return h, nil
+}
+
+func (g *Generative) status(values []float64, prefix string) string {
+	s := ""
+	for i, name := range g.Terms {
+		if i > 0 {
+			s += "  "
+		}
+		s += fmt.Sprintf("%s%s %.4f", prefix, name, values[i])
+	}
+	return s
+}
+
+// Evaluate returns the means over images of the loss (Result.Loss) and of
+// its other terms (Result.Metrics, by name). Result.Accuracy is 0.
+func (g *Generative) Evaluate(images *datasets.Images) (Result, error) {
+	values, err := g.evaluate(images)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Loss: values[0], Metrics: map[string]float64{}}
+	for i, name := range g.Terms[1:] {
+		r.Metrics[name] = values[i+1]
+	}
+	return r, nil
+}
+
+func (g *Generative) evaluate(images *datasets.Images) ([]float64, error) {
+	batches, err := datasets.NewBatches(images, g.batchOptions(false))
+	if err != nil {
+		return nil, err
+	}
+	var mean weightedMeans
+	for batch, err := range batches.Iter() {
+		if err != nil {
+			return nil, err
+		}
+		size := batch.Inputs[0].Shape().Dimensions[0]
+		metrics, err := g.trainer.EvalStep(batch)
+		if err != nil {
+			return nil, err
+		}
+		mean.add(scalars(metrics[1:]), size) // metrics[0] is GoMLX's mean loss.
+	}
+	if mean.weight == 0 {
+		return nil, fmt.Errorf("fit: %s has no images to evaluate", images.Name)
+	}
+	return mean.values(), nil
+}
+
+// Save writes the model's weights and the history (if not nil) to dir, as
+// Classifier.Save does.
+func (g *Generative) Save(dir string, h *History) error {
+	return saveStore(g.Store, dir, h)
+}
+
+// LoadWeights replaces the model's weights (and the state of its random
+// number generator) with those saved in dir by Save: the way several runs
+// start from one shared initialisation, as Keras's save_weights and
+// load_weights do. The optimizer's state is not part of a saved set of
+// weights when the model was saved before training.
+func (g *Generative) LoadWeights(dir string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("fit: loading weights: %w", err)
+	}
+	if _, err := checkpoint.Load(g.Store).Dir(dir).Immediate().Done(); err != nil {
+		return fmt.Errorf("fit: loading %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Initialise creates the model's weights from Config.Seed by evaluating it
+// on the first image of images, without training.
+func (g *Generative) Initialise(images *datasets.Images) error {
+	_, err := g.evaluate(images.Head(1))
+	return err
+}
+
+// LoadGenerative returns a model with the weights saved in dir by Save, and
+// the history saved with them (nil if none was).
+func LoadGenerative(backend compute.Backend, fn TermsFn, terms []string, cfg Config, dir string) (*Generative, *History, error) {
+	g, err := NewGenerative(backend, fn, terms, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := g.LoadWeights(dir); err != nil {
+		return nil, nil, err
+	}
+	path := filepath.Join(dir, HistoryFile)
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return g, nil, nil
+	}
+	h, err := LoadHistory(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, h, nil
+}
