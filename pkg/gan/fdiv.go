@@ -18,7 +18,7 @@ import (
 type Divergence struct {
 	// Name is the short name used in tables and figure legends.
 	Name string
-	// F is f, convex with f(1) = 0.
+	// F is f, convex with f(1) = 0 (except for GAN, whose f(1) = −log 4).
 	F func(u float64) float64
 	// FPrime is f′.
 	FPrime func(u float64) float64
@@ -35,6 +35,8 @@ type Divergence struct {
 	// is the same in float64.
 	fake   func(v *Node) *Node
 	fakeAt func(v float64) float64
+	// rawOfLogRatio is g_f⁻¹(f′(eʳ)) as a function of r = log(p/q).
+	rawOfLogRatio func(r float64) float64
 }
 
 // softplusNode is log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), which neither
@@ -69,6 +71,7 @@ var GAN = Divergence{
 	ActivationInverse: func(t float64) float64 { return t - math.Log(-math.Expm1(t)) },
 	fake:              softplusNode,
 	fakeAt:            softplus,
+	rawOfLogRatio:     func(r float64) float64 { return r },
 }
 
 // ForwardKL is KL(P‖Q) = ∫ p log(p/q): f(u) = u log u, g_f(v) = v,
@@ -84,6 +87,7 @@ var ForwardKL = Divergence{
 	ActivationInverse: func(t float64) float64 { return t },
 	fake:              func(v *Node) *Node { return Exp(AddScalar(v, -1)) },
 	fakeAt:            func(v float64) float64 { return math.Exp(v - 1) },
+	rawOfLogRatio:     func(r float64) float64 { return 1 + r },
 }
 
 // ReverseKL is KL(Q‖P) = ∫ q log(q/p): f(u) = −log u, g_f(v) = −e⁻ᵛ,
@@ -100,6 +104,7 @@ var ReverseKL = Divergence{
 	ActivationInverse: func(t float64) float64 { return -math.Log(-t) },
 	fake:              func(v *Node) *Node { return AddScalar(v, -1) },
 	fakeAt:            func(v float64) float64 { return v - 1 },
+	rawOfLogRatio:     func(r float64) float64 { return r },
 }
 
 // Pearson is Pearson's χ²(P‖Q) = ∫ (p − q)²/q: f(u) = (u − 1)², g_f(v) = v,
@@ -115,6 +120,7 @@ var Pearson = Divergence{
 	ActivationInverse: func(t float64) float64 { return t },
 	fake:              func(v *Node) *Node { return Add(MulScalar(Square(v), 0.25), v) },
 	fakeAt:            func(v float64) float64 { return v*v/4 + v },
+	rawOfLogRatio:     func(r float64) float64 { return 2 * math.Expm1(r) },
 }
 
 // Hellinger is the squared Hellinger distance ∫ (√p − √q)²:
@@ -129,8 +135,9 @@ var Hellinger = Divergence{
 	ActivationAt:      func(v float64) float64 { return -math.Expm1(-v) },
 	ConjugateAt:       func(t float64) float64 { return t / (1 - t) },
 	ActivationInverse: func(t float64) float64 { return -math.Log1p(-t) },
-	fake:              func(v *Node) *Node { return Expm1(v) },
+	fake:              func(v *Node) *Node { return AddScalar(Exp(v), -1) }, // GoMLX has no gradient for Expm1
 	fakeAt:            math.Expm1,
+	rawOfLogRatio:     func(r float64) float64 { return r / 2 },
 }
 
 // Divergences lists the divergences of the package.
@@ -149,11 +156,13 @@ func xlogx(x float64) float64 {
 // E_P[T] − E_Q[f*(T)] equals D_f(P‖Q) for T = T*.
 func (d Divergence) OptimalCritic(p, q float64) float64 { return d.FPrime(p / q) }
 
-// OptimalRaw returns g_f⁻¹(T*): the unconstrained output v of the optimal
-// critic at a point with densities p and q.
-func (d Divergence) OptimalRaw(p, q float64) float64 {
-	return d.ActivationInverse(d.OptimalCritic(p, q))
-}
+// OptimalRaw returns the unconstrained output v* = g_f⁻¹(T*) of the optimal
+// critic at a point where log p − log q = logRatio, computed from the log
+// ratio so that it stays finite where p/q overflows or underflows: v* = r for
+// the GAN (the logit of D* = p/(p + q)) and the reverse KL, 1 + r for the
+// forward KL, 2(eʳ − 1) for Pearson's χ², r/2 for the squared Hellinger
+// distance.
+func (d Divergence) OptimalRaw(logRatio float64) float64 { return d.rawOfLogRatio(logRatio) }
 
 // BoundTerms returns, for the critic's raw outputs on data points vReal and
 // on generated points vFake, the two means of the variational bound
