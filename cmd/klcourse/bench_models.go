@@ -22,6 +22,8 @@ var benchModels = []benchModel{
 	{"cnn", "./pkg/models", "BenchmarkCNN", 250},
 	{"vae", "./pkg/models", "BenchmarkVAE", 128},
 	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
+	{"gan_post", "./pkg/gan", "BenchmarkGANPost", 64},
+	{"gan_mlp", "./pkg/gan", "BenchmarkGANMLP", 128},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

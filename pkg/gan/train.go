@@ -273,6 +273,12 @@ func adamStep(theta, g, m, v *Node, lr, b1, b2, eps float64, c1, c2 *Node) (newT
 // Step trains one step of both players and returns the critic's loss (before
 // its update) and the generator's (after it).
 func (t *Trainer) Step() (dLoss, gLoss float64, err error) {
+	t.drawBatch()
+	return t.run()
+}
+
+// drawBatch fills the buffers of the next step with data and noise.
+func (t *Trainer) drawBatch() {
 	cfg := t.cfg
 	n := cfg.Batch * cfg.Pack
 	if t.realBuf == nil {
@@ -289,14 +295,17 @@ func (t *Trainer) Step() (dLoss, gLoss float64, err error) {
 			t.noiseBuf[i] = float32(t.r.Float64())
 		}
 	}
+}
+
+// run trains one step on the batch in the buffers.
+func (t *Trainer) run() (dLoss, gLoss float64, err error) {
+	cfg := t.cfg
+	n := cfg.Batch * cfg.Pack
 	s := float64(t.steps + 1)
-	hyper := []float32{
-		float32(1 / (1 - math.Pow(cfg.Beta1, s))), float32(1 / (1 - math.Pow(cfg.Beta2, s))),
-		float32(1 / (1 - math.Pow(cfg.Beta1, s))), float32(1 / (1 - math.Pow(cfg.Beta2, s))),
-	}
+	c1, c2 := float32(1/(1-math.Pow(cfg.Beta1, s))), float32(1/(1-math.Pow(cfg.Beta2, s)))
 	args := make([]any, 0, 3+len(t.state))
 	args = append(args, tensors.FromFlatDataAndDimensions(t.realBuf, n, 2),
-		tensors.FromFlatDataAndDimensions(t.noiseBuf, n, cfg.NoiseDim), hyper)
+		tensors.FromFlatDataAndDimensions(t.noiseBuf, n, cfg.NoiseDim), []float32{c1, c2, c1, c2})
 	for _, x := range t.state {
 		args = append(args, x)
 	}

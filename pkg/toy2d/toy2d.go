@@ -127,3 +127,25 @@ func Unflatten(v []float32) [][2]float64 {
 	}
 	return out
 }
+
+// Moments returns the sample mean and the (biased, 1/n) sample covariance of
+// the points. It panics on no points.
+func Moments(xy [][2]float64) (mean [2]float64, cov [2][2]float64) {
+	if len(xy) == 0 {
+		panic("toy2d.Moments: no points")
+	}
+	n := float64(len(xy))
+	for _, p := range xy {
+		mean[0] += p[0] / n
+		mean[1] += p[1] / n
+	}
+	for _, p := range xy {
+		d := [2]float64{p[0] - mean[0], p[1] - mean[1]}
+		for i := range 2 {
+			for j := range 2 {
+				cov[i][j] += d[i] * d[j] / n
+			}
+		}
+	}
+	return mean, cov
+}

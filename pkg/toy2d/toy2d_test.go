@@ -244,3 +244,23 @@ func TestRescale(t *testing.T) {
 		t.Errorf("Flatten/Unflatten: %v vs %v", u, xy[:3])
 	}
 }
+
+func TestMoments(t *testing.T) {
+	m := TwoClusters()
+	xy, _ := m.Sample(200000, 3)
+	mean, cov := Moments(xy)
+	wm, wc := m.Mean(), m.Cov()
+	for i := range 2 {
+		if math.Abs(mean[i]-wm[i]) > 0.05 {
+			t.Errorf("mean %v, exact %v", mean, wm)
+		}
+		for j := range 2 {
+			if math.Abs(cov[i][j]-wc[i][j]) > 0.02*math.Abs(wc[i][j])+0.05 {
+				t.Errorf("covariance %v, exact %v", cov, wc)
+			}
+		}
+	}
+	if mean, cov := Moments([][2]float64{{1, 2}, {3, 6}}); mean != [2]float64{2, 4} || cov != [2][2]float64{{1, 2}, {2, 4}} {
+		t.Errorf("two points: %v %v", mean, cov)
+	}
+}
