@@ -67,6 +67,14 @@ type Config struct {
 	// Data is the training set; each step draws its batch uniformly with
 	// replacement, as the blog post does.
 	Data [][2]float64
+	// CriticLoss and GeneratorLossFn, when set, replace the losses that
+	// Divergence and GeneratorLoss define (the exercise trains with the
+	// student's own): the critic's loss of its raw outputs on data and on
+	// generated points, and the generator's loss of the critic's raw outputs
+	// on generated points; each returns a scalar. Divergence still names the
+	// game (Bound, the critic's activation).
+	CriticLoss      func(vReal, vFake *Node) *Node
+	GeneratorLossFn func(vFake *Node) *Node
 	// SnapshotEvery > 0 records SnapshotSize generated points (from one
 	// fixed noise sample) every SnapshotEvery steps, and after the last.
 	SnapshotEvery, SnapshotSize int
@@ -247,11 +255,19 @@ func (t *Trainer) stepGraph(ins []*Node) []*Node {
 	critic := func(theta, x *Node) *Node { return cfg.Discriminator.forward(pack(x), t.disc.unflatten(theta)) }
 
 	fake := generator(st[stGen])
-	dLoss := discriminatorLoss(cfg.Divergence, critic(st[stDisc], real), critic(st[stDisc], StopGradient(fake)))
+	criticLoss := func(vr, vf *Node) *Node { return discriminatorLoss(cfg.Divergence, vr, vf) }
+	if cfg.CriticLoss != nil {
+		criticLoss = cfg.CriticLoss
+	}
+	generatorLossFn := func(vf *Node) *Node { return generatorLoss(cfg.Divergence, cfg.GeneratorLoss, vf) }
+	if cfg.GeneratorLossFn != nil {
+		generatorLossFn = cfg.GeneratorLossFn
+	}
+	dLoss := criticLoss(critic(st[stDisc], real), critic(st[stDisc], StopGradient(fake)))
 	dTheta, dM, dV := adamStep(st[stDisc], Gradient(dLoss, st[stDisc])[0], st[stDiscM], st[stDiscV],
 		cfg.LRDiscriminator, cfg.Beta1, cfg.Beta2, cfg.Epsilon, at(0), at(1))
 
-	gLoss := generatorLoss(cfg.Divergence, cfg.GeneratorLoss, critic(dTheta, fake))
+	gLoss := generatorLossFn(critic(dTheta, fake))
 	gTheta, gM, gV := st[stGen], st[stGenM], st[stGenV]
 	if cfg.FixedGenerator == nil {
 		gTheta, gM, gV = adamStep(gTheta, Gradient(gLoss, gTheta)[0], gM, gV,
