@@ -18,12 +18,17 @@ import (
 
 // HeatMap returns a heat map of z on the grid xs × ys (z[r·len(xs) + c] at
 // (xs[c], ys[r]), as mixture.Grid), coloured from lo (blue) to hi (red) on
-// Moreland's diverging palette: a critic's output D(x) with lo = 0,
-// hi = 1 shows ½ in white.
+// Moreland's diverging palette (values outside [lo, hi] take its end
+// colours): a critic's output D(x) with lo = 0, hi = 1 shows ½ in white.
 func HeatMap(title string, g *mixture.Grid, lo, hi float64) (*plot.Plot, error) {
 	if len(g.Xs) < 2 || len(g.Ys) < 2 || len(g.Values) != len(g.Xs)*len(g.Ys) {
 		return nil, fmt.Errorf("gan.HeatMap: want a grid of at least 2×2 with one value per point, got %d×%d and %d values", len(g.Xs), len(g.Ys), len(g.Values))
 	}
+	clamped := &mixture.Grid{Xs: g.Xs, Ys: g.Ys, Values: make([]float64, len(g.Values))}
+	for i, v := range g.Values { // values beyond the range take its end colours
+		clamped.Values[i] = math.Min(math.Max(v, lo), hi)
+	}
+	g = clamped
 	pal := moreland.SmoothBlueRed()
 	pal.SetMin(lo)
 	pal.SetMax(hi)
