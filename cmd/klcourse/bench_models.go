@@ -27,6 +27,8 @@ var benchModels = []benchModel{
 	{"flow", "./pkg/flow", "BenchmarkFlow", 64},
 	{"hmc", "./pkg/phi4", "BenchmarkHMC", 1},
 	{"iwae", "./pkg/vae", "BenchmarkIWAE", 10 * 1000},
+	{"gan_post", "./pkg/gan", "BenchmarkGANPost", 64},
+	{"gan_mlp", "./pkg/gan", "BenchmarkGANMLP", 128},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

@@ -100,6 +100,9 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 		if err != nil {
 			return Result{Report: fmt.Sprintf("%s: the reference fails on %s (a bug in the exercise, please report it): %v", name, c.Name, err)}
 		}
+		if hasNaN(want) {
+			return Result{Report: fmt.Sprintf("%s: the reference gives NaN on %s (a bug in the exercise, please report it)", name, c.Name)}
+		}
 		before := todoBuilt.Load()
 		got, err := klloss.EvaluateWRT(backend, student, c.WRT, c.Inputs...)
 		if todoBuilt.Load() != before {

@@ -111,3 +111,21 @@ func TestRelationHints(t *testing.T) {
 		t.Errorf("the case's hint is missing:\n%s", r.Report)
 	}
 }
+
+func TestCheckNaN(t *testing.T) {
+	Output = io.Discard
+	backend := goBackend(t)
+	logNeg := func(x *graph.Node) *graph.Node { return graph.ReduceAllMean(graph.Log(graph.Neg(x))) } // NaN for x > 0
+	logPos := func(x *graph.Node) *graph.Node { return graph.ReduceAllMean(graph.Log(x)) }
+	in := []Case{{Name: "positive", Inputs: []any{[]float64{0.5, 2}}}}
+	// A student whose answer gives NaN where a known mistake does gets that mistake's hint.
+	r := check(backend, "f", logNeg, logPos, []Mistake[func(*graph.Node) *graph.Node]{{Fn: logNeg, Hint: "sign inside the log"}}, in)
+	if r.Passed || !strings.Contains(r.Report, "Hint: sign inside the log") {
+		t.Errorf("NaN answer matching a NaN mistake: %s", r.Report)
+	}
+	// A reference that gives NaN is reported as a bug, and never passes a NaN answer.
+	r = check(backend, "f", logNeg, logNeg, nil, in)
+	if r.Passed || !strings.Contains(r.Report, "reference gives NaN") {
+		t.Errorf("NaN reference: %s", r.Report)
+	}
+}
