@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,18 +34,41 @@ func init() {
 	})
 }
 
-// torchReference is the PyTorch version of the models, run with --compare.
-//
-//go:embed bench_torch.py
-var torchReference []byte
+// torchCore is the driver of the PyTorch references, run with --compare;
+// torchWorkloads are the models, one file each (bench_models.go says how to
+// add one). torchScript puts them together into one script.
+var (
+	//go:embed bench_torch.py
+	torchCore []byte
+	//go:embed bench_torch/*.py
+	torchWorkloads embed.FS
+)
 
-// benchModels are the models "go test -bench" measures in pkg/models, by the
-// names of their benchmarks there and in bench_torch.py.
-var benchModels = []string{"cnn", "vae", "rbm"}
+// torchScript is bench_torch.py, then every bench_torch/*.py in name order,
+// then the call of main.
+func torchScript() ([]byte, error) {
+	var script bytes.Buffer
+	script.Write(torchCore)
+	entries, err := fs.ReadDir(torchWorkloads, "bench_torch")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		data, err := fs.ReadFile(torchWorkloads, "bench_torch/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&script, "\n\n# ---- bench_torch/%s\n", e.Name())
+		script.Write(data)
+	}
+	script.WriteString("\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n")
+	return script.Bytes(), nil
+}
 
 // A speed is one measurement of one model in one mode.
 type speed struct {
-	ImagesPerS float64 `json:"images_per_s"`
+	PerS       float64 `json:"per_s"` // Units per second
+	Unit       string  `json:"unit"`  // what a step processes: images, samples, ...
 	MsPerStep  float64 `json:"ms_per_step"`
 	FirstStepS float64 `json:"first_step_s"`
 	// Threads and OpenBLASThreads are PyTorch's settings for this measurement.
@@ -53,11 +78,11 @@ type speed struct {
 
 type benchResult struct {
 	Model   string  `json:"model"`
-	Mode    string  `json:"mode"` // "train" or "eval"
+	Mode    string  `json:"mode"` // "train", "eval", "sample", ...
 	Batch   int     `json:"batch"`
 	GoMLX   speed   `json:"gomlx"`
 	PyTorch *speed  `json:"pytorch,omitempty"`
-	Ratio   float64 `json:"ratio,omitempty"` // GoMLX images/s over PyTorch's
+	Ratio   float64 `json:"ratio,omitempty"` // GoMLX throughput over PyTorch's
 }
 
 type benchReport struct {
@@ -71,12 +96,10 @@ type benchReport struct {
 	Results []benchResult `json:"results"`
 }
 
-var batchSizes = map[string]int{"cnn": 250, "vae": 128, "rbm": 64}
-
 func runBench(args []string) error {
 	fs := newFlagSet("bench", "")
 	steps := fs.Int("steps", 20, "timed steps per measurement, after the first step and 2 warm-up steps")
-	modelList := fs.String("models", strings.Join(benchModels, ","), "comma-separated models to measure: cnn, vae, rbm")
+	modelList := fs.String("models", strings.Join(benchModelNames(), ","), "comma-separated models to measure: "+strings.Join(benchModelNames(), ", "))
 	compare := fs.Bool("compare", false, "also run the PyTorch references of the models (cmd/klcourse/bench_torch.py), alternating with GoMLX, and print the ratio")
 	python := fs.String("python", "", "Python interpreter with PyTorch for --compare (default: the first of python3 on PATH and /usr/bin/python3 that imports torch)")
 	backendFlag := fs.String("backend", "", "GOMLX_BACKEND for the GoMLX measurements (default: the course's choice, see pkg/backend)")
@@ -90,8 +113,8 @@ func runBench(args []string) error {
 	}
 	models := strings.Split(*modelList, ",")
 	for _, m := range models {
-		if !slices.Contains(benchModels, m) {
-			return usageError("--models: unknown model %q; want some of %s", m, strings.Join(benchModels, ", "))
+		if _, ok := findBenchModel(m); !ok {
+			return usageError("--models: unknown model %q; want some of %s", m, strings.Join(benchModelNames(), ", "))
 		}
 	}
 	root, err := moduleRoot()
@@ -120,13 +143,15 @@ func runBench(args []string) error {
 	goRuns := map[string]map[string][]speed{}
 	torchRuns := map[string]map[string][]speed{}
 	torchBest := map[string]map[string]torchSetting{}
+	modes := map[string][]string{} // by model, in the order its benchmark reports them
 	for round := 1; round <= *rounds; round++ {
 		for _, m := range models {
 			fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on GoMLX...\n", round, *rounds, m)
-			desc, speeds, err := goBench(root, m, *steps, *backendFlag)
+			desc, speeds, order, err := goBench(root, m, *steps, *backendFlag)
 			if err != nil {
 				return err
 			}
+			modes[m] = order
 			report.Backend = desc
 			appendSpeeds(goRuns, m, speeds)
 			if torch == nil {
@@ -139,7 +164,7 @@ func runBench(args []string) error {
 			if best, ok := torchBest[m]; ok {
 				settings = uniqueSettings(best)
 			}
-			speeds, best, err := torch.bench(m, *steps, settings, progress)
+			speeds, best, err := torch.bench(m, modes[m], *steps, settings, progress)
 			if err != nil {
 				return err
 			}
@@ -150,12 +175,13 @@ func runBench(args []string) error {
 		}
 	}
 	for _, m := range models {
-		for _, mode := range []string{"train", "eval"} {
-			r := benchResult{Model: m, Mode: mode, Batch: batchSizes[m], GoMLX: medianSpeed(goRuns[m][mode])}
+		bm, _ := findBenchModel(m)
+		for _, mode := range modes[m] {
+			r := benchResult{Model: m, Mode: mode, Batch: bm.batch, GoMLX: medianSpeed(goRuns[m][mode])}
 			if runs := torchRuns[m][mode]; len(runs) > 0 {
 				ts := medianSpeed(runs)
 				r.PyTorch = &ts
-				r.Ratio = r.GoMLX.ImagesPerS / ts.ImagesPerS
+				r.Ratio = r.GoMLX.PerS / ts.PerS
 			}
 			report.Results = append(report.Results, r)
 		}
@@ -174,14 +200,15 @@ func runBench(args []string) error {
 
 // benchLine matches a result line of "go test -bench", e.g.
 // "BenchmarkCNN/train-2   20   149274781 ns/op   0.44 first-step-s   1765 images/s   141.7 ms/step".
-var benchLine = regexp.MustCompile(`^Benchmark(\w+)/(\w+)(?:-\d+)?\s+\d+\s+(.*)$`)
+var benchLine = regexp.MustCompile(`^Benchmark(\w+)/([\w-]+?)(?:-\d+)?\s+\d+\s+(.*)$`)
 
-// goBench runs the benchmark of one model in pkg/models and returns the
-// backend's description and the speed by mode.
-func goBench(root, model string, steps int, backend string) (string, map[string]speed, error) {
-	name := "Benchmark" + strings.ToUpper(model)
+// goBench runs the Go benchmark of one model and returns the backend's
+// description, the speed by mode and the modes in the order reported.
+func goBench(root, model string, steps int, backend string) (string, map[string]speed, []string, error) {
+	bm, _ := findBenchModel(model)
+	name := bm.benchmark
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^"+name+"$", "-benchtime", fmt.Sprintf("%dx", steps),
-		"-count", "1", "-timeout", "60m", "./pkg/models")
+		"-count", "1", "-timeout", "60m", bm.pkg)
 	cmd.Dir = root
 	cmd.Env = os.Environ()
 	if backend != "" {
@@ -190,17 +217,19 @@ func goBench(root, model string, steps int, backend string) (string, map[string]
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()
-	desc, speeds, parseErr := parseGoBench(&out)
+	desc, speeds, order, parseErr := parseGoBench(&out)
 	if runErr != nil || parseErr != nil {
-		return "", nil, fmt.Errorf("go test -bench %s ./pkg/models failed: %v\n%s", name, errors.Join(runErr, parseErr), out.String())
+		return "", nil, nil, fmt.Errorf("go test -bench %s %s failed: %v\n%s", name, bm.pkg, errors.Join(runErr, parseErr), out.String())
 	}
-	return desc, speeds, nil
+	return desc, speeds, order, nil
 }
 
 // parseGoBench reads the output of the benchmarks of one model: the
-// "backend: ..." line they print and one result line per mode.
-func parseGoBench(r io.Reader) (string, map[string]speed, error) {
+// "backend: ..." line they print and one result line per mode, whose
+// throughput is the metric named UNIT/s (see internal/benchstep).
+func parseGoBench(r io.Reader) (string, map[string]speed, []string, error) {
 	var desc string
+	var order []string
 	speeds := map[string]speed{}
 	s := bufio.NewScanner(r)
 	for s.Scan() {
@@ -218,26 +247,29 @@ func parseGoBench(r io.Reader) (string, map[string]speed, error) {
 		for i := 0; i+1 < len(fields); i += 2 {
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
-				return "", nil, fmt.Errorf("benchmark line %q: %v", line, err)
+				return "", nil, nil, fmt.Errorf("benchmark line %q: %v", line, err)
 			}
-			switch fields[i+1] {
-			case "images/s":
-				sp.ImagesPerS = v
-			case "ms/step":
+			switch unit := fields[i+1]; {
+			case unit == "ms/step":
 				sp.MsPerStep = v
-			case "first-step-s":
+			case unit == "first-step-s":
 				sp.FirstStepS = v
+			case strings.HasSuffix(unit, "/s"):
+				sp.PerS, sp.Unit = v, strings.TrimSuffix(unit, "/s")
 			}
 		}
-		if sp.ImagesPerS <= 0 {
-			return "", nil, fmt.Errorf("benchmark line %q has no images/s", line)
+		if sp.PerS <= 0 {
+			return "", nil, nil, fmt.Errorf("benchmark line %q has no throughput (a metric UNIT/s)", line)
+		}
+		if _, dup := speeds[m[2]]; !dup {
+			order = append(order, m[2])
 		}
 		speeds[m[2]] = sp
 	}
-	if len(speeds) != 2 || desc == "" {
-		return "", nil, fmt.Errorf("expected a backend line and train and eval results, found backend %q and %d results", desc, len(speeds))
+	if len(speeds) == 0 || desc == "" {
+		return "", nil, nil, fmt.Errorf("expected a backend line and one result per mode, found backend %q and %d results", desc, len(speeds))
 	}
-	return desc, speeds, s.Err()
+	return desc, speeds, order, s.Err()
 }
 
 // torchRunner runs bench_torch.py with one Python interpreter.
@@ -289,7 +321,8 @@ func (t *torchRunner) settings() []torchSetting {
 
 func uniqueSettings(byMode map[string]torchSetting) []torchSetting {
 	var list []torchSetting
-	for _, mode := range []string{"train", "eval"} {
+	modes := slices.Sorted(maps.Keys(byMode))
+	for _, mode := range modes {
 		if s := byMode[mode]; !slices.Contains(list, s) {
 			list = append(list, s)
 		}
@@ -299,12 +332,17 @@ func uniqueSettings(byMode map[string]torchSetting) []torchSetting {
 
 // bench measures one model with each of settings and returns, per mode, the
 // fastest measurement and its setting.
-func (t *torchRunner) bench(model string, steps int, settings []torchSetting, progress io.Writer) (map[string]speed, map[string]torchSetting, error) {
+func (t *torchRunner) bench(model string, modes []string, steps int, settings []torchSetting, progress io.Writer) (map[string]speed, map[string]torchSetting, error) {
 	best := map[string]speed{}
 	bestSetting := map[string]torchSetting{}
+	script, err := torchScript()
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, set := range settings {
-		cmd := exec.Command(t.python, "-", "--models", model, "--steps", strconv.Itoa(steps), "--threads", strconv.Itoa(set.threads))
-		cmd.Stdin = bytes.NewReader(torchReference)
+		cmd := exec.Command(t.python, "-", "--models", model, "--modes", strings.Join(modes, ","),
+			"--steps", strconv.Itoa(steps), "--threads", strconv.Itoa(set.threads))
+		cmd.Stdin = bytes.NewReader(script)
 		cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(set.openBLAS))
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -325,15 +363,17 @@ func (t *torchRunner) bench(model string, steps int, settings []torchSetting, pr
 				continue // the header line
 			}
 			r.Threads, r.OpenBLASThreads = set.threads, set.openBLAS
-			fmt.Fprintf(progress, "  torch threads %d, OpenBLAS %d: %s %.0f images/s\n", set.threads, set.openBLAS, r.Mode, r.ImagesPerS)
-			if r.ImagesPerS > best[r.Mode].ImagesPerS {
+			fmt.Fprintf(progress, "  torch threads %d, OpenBLAS %d: %s %.0f %s/s\n", set.threads, set.openBLAS, r.Mode, r.PerS, r.Unit)
+			if r.PerS > best[r.Mode].PerS {
 				best[r.Mode] = r.speed
 				bestSetting[r.Mode] = set
 			}
 		}
 	}
-	if len(best) != 2 {
-		return nil, nil, fmt.Errorf("PyTorch reference for %s reported %d modes, want train and eval", model, len(best))
+	for _, mode := range modes {
+		if _, ok := best[mode]; !ok {
+			return nil, nil, fmt.Errorf("PyTorch reference for %s reported no %s measurement (it reported %d modes; Go has %s)", model, mode, len(best), strings.Join(modes, ", "))
+		}
 	}
 	return best, bestSetting, nil
 }
@@ -351,7 +391,7 @@ func appendSpeeds(runs map[string]map[string][]speed, model string, speeds map[s
 // an even count), so that its fields belong to one measurement.
 func medianSpeed(runs []speed) speed {
 	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b speed) int { return cmp.Compare(a.ImagesPerS, b.ImagesPerS) })
+	slices.SortFunc(sorted, func(a, b speed) int { return cmp.Compare(a.PerS, b.PerS) })
 	return sorted[len(sorted)/2]
 }
 
@@ -381,17 +421,17 @@ func printBench(w io.Writer, r benchReport) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if r.PyTorch != "" {
-		fmt.Fprintln(tw, "model\tmode\tbatch\tGoMLX img/s\tfirst step\tPyTorch img/s\tfirst step\tratio\tPyTorch threads\t")
+		fmt.Fprintln(tw, "model\tmode\tbatch\tunit\tGoMLX per s\tfirst step\tPyTorch per s\tfirst step\tratio\tPyTorch threads\t")
 	} else {
-		fmt.Fprintln(tw, "model\tmode\tbatch\tGoMLX img/s\tms/step\tfirst step\t")
+		fmt.Fprintln(tw, "model\tmode\tbatch\tunit\tGoMLX per s\tms/step\tfirst step\t")
 	}
 	for _, x := range r.Results {
 		if x.PyTorch != nil {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.2f s\t%.0f\t%.2f s\t%.2f\ttorch %d, OpenBLAS %d\t\n", x.Model, x.Mode, x.Batch,
-				x.GoMLX.ImagesPerS, x.GoMLX.FirstStepS, x.PyTorch.ImagesPerS, x.PyTorch.FirstStepS, x.Ratio,
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%.2f s\t%.0f\t%.2f s\t%.2f\ttorch %d, OpenBLAS %d\t\n", x.Model, x.Mode, x.Batch, x.GoMLX.Unit,
+				x.GoMLX.PerS, x.GoMLX.FirstStepS, x.PyTorch.PerS, x.PyTorch.FirstStepS, x.Ratio,
 				x.PyTorch.Threads, x.PyTorch.OpenBLASThreads)
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.1f\t%.2f s\t\n", x.Model, x.Mode, x.Batch, x.GoMLX.ImagesPerS, x.GoMLX.MsPerStep, x.GoMLX.FirstStepS)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%.1f\t%.2f s\t\n", x.Model, x.Mode, x.Batch, x.GoMLX.Unit, x.GoMLX.PerS, x.GoMLX.MsPerStep, x.GoMLX.FirstStepS)
 		}
 	}
 	tw.Flush()

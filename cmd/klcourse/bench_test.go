@@ -20,7 +20,7 @@ PASS
 `
 
 func TestParseGoBench(t *testing.T) {
-	desc, speeds, err := parseGoBench(strings.NewReader(goBenchOutput))
+	desc, speeds, order, err := parseGoBench(strings.NewReader(goBenchOutput))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,8 +28,11 @@ func TestParseGoBench(t *testing.T) {
 		t.Errorf("description %q", desc)
 	}
 	want := map[string]speed{
-		"train": {ImagesPerS: 1765, MsPerStep: 141.7, FirstStepS: 0.4391},
-		"eval":  {ImagesPerS: 4634, MsPerStep: 53.95, FirstStepS: 0.1274},
+		"train": {PerS: 1765, Unit: "images", MsPerStep: 141.7, FirstStepS: 0.4391},
+		"eval":  {PerS: 4634, Unit: "images", MsPerStep: 53.95, FirstStepS: 0.1274},
+	}
+	if strings.Join(order, ",") != "train,eval" {
+		t.Errorf("modes %v, want train, eval in the order reported", order)
 	}
 	for mode, w := range want {
 		if speeds[mode] != w {
@@ -37,24 +40,29 @@ func TestParseGoBench(t *testing.T) {
 		}
 	}
 	broken := strings.Replace(goBenchOutput, "1765 images/s", "", 1)
-	if _, _, err := parseGoBench(strings.NewReader(broken)); err == nil {
-		t.Error("a result without images/s was accepted")
+	if _, _, _, err := parseGoBench(strings.NewReader(broken)); err == nil {
+		t.Error("a result without a throughput was accepted")
 	}
-	if _, _, err := parseGoBench(strings.NewReader("--- FAIL: BenchmarkCNN\nFAIL\n")); err == nil {
+	if _, _, _, err := parseGoBench(strings.NewReader("--- FAIL: BenchmarkCNN\nFAIL\n")); err == nil {
 		t.Error("a failed run was accepted")
+	}
+	other := "backend: go\nBenchmarkAIS/eval-2   5   1000 ns/op   0.5 first-step-s   123456 chain-temps/s   8.1 ms/step\n"
+	_, speeds, order, err = parseGoBench(strings.NewReader(other))
+	if err != nil || len(order) != 1 || speeds["eval"].Unit != "chain-temps" || speeds["eval"].PerS != 123456 {
+		t.Errorf("a benchmark in other units: %+v %v %v", speeds, order, err)
 	}
 }
 
 func TestMedianSpeed(t *testing.T) {
-	runs := []speed{{ImagesPerS: 30, FirstStepS: 3}, {ImagesPerS: 10, FirstStepS: 1}, {ImagesPerS: 20, FirstStepS: 2}}
-	if got := medianSpeed(runs); got.ImagesPerS != 20 || got.FirstStepS != 2 {
+	runs := []speed{{PerS: 30, FirstStepS: 3}, {PerS: 10, FirstStepS: 1}, {PerS: 20, FirstStepS: 2}}
+	if got := medianSpeed(runs); got.PerS != 20 || got.FirstStepS != 2 {
 		t.Errorf("median of %v = %+v, want the run with 20 images/s", runs, got)
 	}
 }
 
 func TestWriteJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "bench.json")
-	report := benchReport{Backend: "backend: go", Results: []benchResult{{Model: "vae", Mode: "train", Batch: 128, GoMLX: speed{ImagesPerS: 1}}}}
+	report := benchReport{Backend: "backend: go", Results: []benchResult{{Model: "vae", Mode: "train", Batch: 128, GoMLX: speed{PerS: 1, Unit: "images"}}}}
 	if err := writeJSON(path, report); err != nil {
 		t.Fatal(err)
 	}
@@ -78,13 +86,21 @@ func TestTorchReferenceRuns(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	cmd := exec.Command(torch.python, "-", "--models", "cnn,vae,rbm", "--steps", "1", "--warmup", "0", "--threads", "1")
-	cmd.Stdin = bytes.NewReader(torchReference)
+	script, err := torchScript()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One step of every mode of every model that klcourse bench knows.
+	want := map[string]bool{}
+	for _, m := range benchModels {
+		want[m.name] = true
+	}
+	cmd := exec.Command(torch.python, "-", "--steps", "1", "--warmup", "0", "--threads", "1")
+	cmd.Stdin = bytes.NewReader(script)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	results := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		var r struct {
 			Model string `json:"model"`
@@ -94,13 +110,13 @@ func TestTorchReferenceRuns(t *testing.T) {
 			t.Fatalf("line %q: %v", line, err)
 		}
 		if r.Model != "" {
-			results++
-			if r.ImagesPerS <= 0 {
-				t.Errorf("line %q: no throughput", line)
+			delete(want, r.Model)
+			if r.PerS <= 0 || r.Unit == "" {
+				t.Errorf("line %q: no throughput or unit", line)
 			}
 		}
 	}
-	if results != 6 {
-		t.Errorf("%d results, want 6 (3 models × train and eval):\n%s", results, out)
+	if len(want) > 0 {
+		t.Errorf("no PyTorch results for %v:\n%s", want, out)
 	}
 }

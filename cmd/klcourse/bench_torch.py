@@ -1,20 +1,29 @@
-"""PyTorch references of the course's models for `klcourse bench --compare`.
+"""Driver of the PyTorch references for `klcourse bench --compare`.
 
-The models, batch sizes and optimisers are those of pkg/models:
+klcourse runs this file, then every bench_torch/*.py in name order (each
+registers the PyTorch version of one of the course's models), then main(),
+as one script on Python's standard input.
 
-  cnn  seed 000 CIFAR-10 CNN, batch 250, Adam(lr 1e-3), softmax cross-entropy
-  vae  seed 004 VAE 784-256-2, batch 128, Adam(lr 1e-3), 784*BCE + 1*KL
-  rbm  seed 001 RBM 784x500, CD-1, batch 64, SGD(lr 0.1) on F(v0) - F(v1)
+A workload is registered with
 
-Each is timed as the Go benchmarks time theirs: the first step (which in Go
-includes compiling the graph) is reported on its own, the next steps are a
-warm-up, and throughput comes from the median of the timed steps, each of
-which ends by reading the loss. Inputs are random, generated outside the
-timed region. Keras's initialisers are used where the seed used Keras, so the
-exponential layer of the CNN starts where it does in Go.
+    @workload("rbm", modes=("train", "eval"), unit="images")
+    def rbm(mode):
+        ...
+        return items, make_input, step
 
-Usage: python3 bench_torch.py --models cnn,vae,rbm --steps 20 --warmup 2 --threads 2
-Prints one JSON object per line: {"model", "mode", "images_per_s", "ms_per_step", "first_step_s", ...}.
+make_input() builds the inputs of one step (outside the timed region);
+step(x) runs the step and returns a float read back from the result (a loss,
+a sample), which waits for the computation to finish. items is the number of
+units one step processes.
+
+Each workload is timed as the Go benchmarks time theirs (internal/benchstep):
+the first step (which in Go includes compiling the graph) is reported on its
+own, the next steps are a warm-up, and throughput comes from the median of
+the timed steps. Keras's initialisers are used where the sources used Keras,
+so that models start where they do in Go.
+
+Usage: python3 - --models cnn,vae,rbm --steps 20 --warmup 2 --threads 2 < script
+Prints one JSON object per line: {"model", "mode", "per_s", "unit", "ms_per_step", "first_step_s", ...}.
 """
 
 import argparse
@@ -28,6 +37,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+WORKLOADS = {}
+
+
+def workload(name, modes=("train", "eval"), unit="images"):
+    """Registers fn(mode) -> (items, make_input, step) under name."""
+    def register(fn):
+        WORKLOADS[name] = (fn, tuple(modes), unit)
+        return fn
+    return register
+
 
 def glorot(layer):
     nn.init.xavier_uniform_(layer.weight)
@@ -35,124 +54,55 @@ def glorot(layer):
     return layer
 
 
-class CNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = glorot(nn.Conv2d(3, 32, 3))
-        self.conv2 = glorot(nn.Conv2d(32, 128, 3))
-        self.dense1 = glorot(nn.Linear(6 * 6 * 128, 64))
-        self.dense2 = glorot(nn.Linear(64, 10))
+def trainer_steps(mode, m, opt, loss):
+    """The step of a model trained by opt on loss(x): a training step, or in
+    eval mode the loss without gradients."""
+    def train_step(x):
+        m.train()
+        opt.zero_grad(set_to_none=True)
+        l = loss(x)
+        l.backward()
+        opt.step()
+        return l.item()
 
-    def forward(self, x):
-        x = F.dropout(F.max_pool2d(torch.tanh(self.conv1(x)), 2), 0.4, self.training)
-        x = F.dropout(F.max_pool2d(F.relu(self.conv2(x)), 2), 0.7, self.training)
-        x = torch.exp(self.dense1(torch.flatten(x, 1)))
-        return self.dense2(x)
-
-
-class VAE(nn.Module):
-    def __init__(self, inputs=784, hidden=256, latent=2, kl=1.0):
-        super().__init__()
-        self.kl = kl
-        self.enc = glorot(nn.Linear(inputs, hidden))
-        self.mean = glorot(nn.Linear(hidden, latent))
-        self.log_var = glorot(nn.Linear(hidden, latent))
-        self.dec = glorot(nn.Linear(latent, hidden))
-        self.out = glorot(nn.Linear(hidden, inputs))
-
-    def loss(self, x):
-        h = F.relu(self.enc(x))
-        mean, log_var = self.mean(h), self.log_var(h)
-        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        logits = self.out(F.relu(self.dec(z)))
-        rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1).mean()
-        kl = (-0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(1)).mean()
-        return rec + self.kl * kl
-
-
-class RBM(nn.Module):
-    def __init__(self, visible=784, hidden=500):
-        super().__init__()
-        self.W = nn.Parameter(torch.randn(hidden, visible) * 1e-2)
-        self.v_bias = nn.Parameter(torch.zeros(visible))
-        self.h_bias = nn.Parameter(torch.zeros(hidden))
-
-    def free_energy(self, v):
-        return -v.mv(self.v_bias) - F.softplus(F.linear(v, self.W, self.h_bias)).sum(1)
-
-    def loss(self, images):
-        v = torch.bernoulli(images)
+    def eval_step(x):
+        m.eval()
         with torch.no_grad():
-            h = torch.bernoulli(torch.sigmoid(F.linear(v, self.W, self.h_bias)))
-            v1 = torch.bernoulli(torch.sigmoid(F.linear(h, self.W.t(), self.v_bias)))
-        return self.free_energy(v).mean() - self.free_energy(v1).mean()
+            return loss(x).item()
 
-
-def workload(name):
-    if name == "cnn":
-        m = CNN()
-        opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
-        batch = 250
-        data = lambda: (torch.rand(batch, 3, 32, 32), torch.randint(0, 10, (batch,)))
-        loss = lambda x: F.cross_entropy(m(x[0]), x[1])
-    elif name == "vae":
-        m = VAE()
-        opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
-        batch = 128
-        data = lambda: torch.rand(batch, 784)
-        loss = m.loss
-    elif name == "rbm":
-        m = RBM()
-        opt = torch.optim.SGD(m.parameters(), lr=0.1)
-        batch = 64
-        data = lambda: torch.rand(batch, 784)
-        loss = m.loss
-    else:
-        raise SystemExit(f"bench_torch.py: unknown model {name!r}; want cnn, vae or rbm")
-    return m, opt, batch, data, loss
-
-
-def train_step(m, opt, loss, x):
-    m.train()
-    opt.zero_grad(set_to_none=True)
-    l = loss(x)
-    l.backward()
-    opt.step()
-    return l.item()
-
-
-def eval_step(m, opt, loss, x):
-    m.eval()
-    with torch.no_grad():
-        return loss(x).item()
+    if mode == "train":
+        return train_step
+    if mode == "eval":
+        return eval_step
+    raise SystemExit(f"bench_torch: unknown mode {mode!r} for a trained model; want train or eval")
 
 
 def measure(name, mode, steps, warmup):
-    m, opt, batch, data, loss = workload(name)
-    step = train_step if mode == "train" else eval_step
-    x = data()
+    fn, _, unit = WORKLOADS[name]
+    items, make_input, step = fn(mode)
+    x = make_input()
     t = time.perf_counter()
-    first = step(m, opt, loss, x)
+    first = step(x)
     first_s = time.perf_counter() - t
     if not math.isfinite(first):
-        raise SystemExit(f"bench_torch.py: {name} {mode}: loss is {first}")
+        raise SystemExit(f"bench_torch: {name} {mode}: the first step returned {first}")
     for _ in range(warmup):
-        step(m, opt, loss, data())
+        step(make_input())
     times = []
     for _ in range(steps):
-        x = data()
+        x = make_input()
         t = time.perf_counter()
-        step(m, opt, loss, x)
+        step(x)
         times.append(time.perf_counter() - t)
     med = statistics.median(times)
-    return {"model": name, "mode": mode, "batch": batch, "steps": steps,
-            "images_per_s": batch / med, "ms_per_step": med * 1e3, "first_step_s": first_s}
+    return {"model": name, "mode": mode, "batch": items, "steps": steps, "unit": unit,
+            "per_s": items / med, "ms_per_step": med * 1e3, "first_step_s": first_s}
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--models", default="cnn,vae,rbm")
-    p.add_argument("--modes", default="train,eval")
+    p.add_argument("--models", default="", help="comma-separated; default all")
+    p.add_argument("--modes", default="", help="comma-separated; default each workload's own")
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads; 0 keeps the default")
@@ -161,10 +111,10 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-    for name in args.models.split(","):
-        for mode in args.modes.split(","):
+    names = args.models.split(",") if args.models else sorted(WORKLOADS)
+    for name in names:
+        if name not in WORKLOADS:
+            raise SystemExit(f"bench_torch: unknown model {name!r}; want one of {', '.join(sorted(WORKLOADS))}")
+        modes = args.modes.split(",") if args.modes else WORKLOADS[name][1]
+        for mode in modes:
             print(json.dumps(measure(name, mode, args.steps, args.warmup)), flush=True)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
-	"github.com/klcourse/klcourse/pkg/backend"
+	"github.com/klcourse/klcourse/internal/benchstep"
 )
 
 // The benchmarks measure, on the backend pkg/backend chooses (set
@@ -39,9 +37,8 @@ import (
 //	ms/step       median step time
 //	first-step-s  the first step, graph compilation included
 //
-// -benchtime Nx sets the number of timed steps; warmupSteps more run untimed
-// after the first.
-const warmupSteps = 2
+// -benchtime Nx sets the number of timed steps; internal/benchstep does the
+// timing, as for every benchmark "klcourse bench" runs.
 
 // A workload is one model with its optimiser, batch size and input maker.
 type workload struct {
@@ -110,21 +107,9 @@ func uniform(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
-// benchState survives between the calls the testing package makes to one
-// benchmark (a probe with b.N = 1, then the real run), so that the graph is
-// compiled once.
-type benchState struct {
-	trainer   *train.Trainer
-	rng       *rand.Rand
-	firstStep map[string]time.Duration // by mode
-}
-
-var (
-	benchBackendOnce sync.Once
-	benchBackend     compute.Backend
-	benchBackendErr  error
-	benchStates      = map[string]*benchState{}
-)
+// trainers holds one trainer per model, shared by its train and eval
+// measurements, so that the graphs are built once.
+var trainers = map[string]*train.Trainer{}
 
 func BenchmarkCNN(b *testing.B)       { benchModel(b, "cnn") }
 func BenchmarkCNNLayers(b *testing.B) { benchModel(b, "cnn-layers") }
@@ -132,66 +117,38 @@ func BenchmarkVAE(b *testing.B)       { benchModel(b, "vae") }
 func BenchmarkRBM(b *testing.B)       { benchModel(b, "rbm") }
 
 func benchModel(b *testing.B, name string) {
-	benchBackendOnce.Do(func() {
-		var desc string
-		benchBackend, desc, benchBackendErr = backend.New()
-		if benchBackendErr == nil {
-			fmt.Println(desc)
-		}
-	})
-	if benchBackendErr != nil {
-		b.Fatal(benchBackendErr)
-	}
-	for _, mode := range []string{"train", "eval"} {
-		b.Run(mode, func(b *testing.B) { benchStep(b, name, mode) })
-	}
-}
-
-func benchStep(b *testing.B, name, mode string) {
+	be := benchstep.Backend(b)
 	w := workloads[name]
-	st := benchStates[name]
-	if st == nil {
-		st = &benchState{trainer: w.newTrainer(benchBackend), rng: rand.New(rand.NewPCG(1, 2)), firstStep: map[string]time.Duration{}}
-		benchStates[name] = st
+	for _, mode := range []string{"train", "eval"} {
+		b.Run(mode, func(b *testing.B) {
+			benchstep.Measure(b, w.batch, "images", func() (benchstep.Step, error) {
+				trainer := trainers[name]
+				if trainer == nil {
+					trainer = w.newTrainer(be)
+					trainers[name] = trainer
+				}
+				rng := rand.New(rand.NewPCG(1, 2))
+				return func() (time.Duration, error) {
+					batch := w.inputs(rng)
+					var metrics []*tensors.Tensor
+					elapsed, err := benchstep.Time(func() (err error) {
+						if mode == "train" {
+							metrics, err = trainer.TrainStep(batch)
+						} else {
+							metrics, err = trainer.EvalStep(batch)
+						}
+						if err == nil {
+							// Reading the loss waits for the step to finish.
+							lossValue := tensors.ToScalar[float32](metrics[0])
+							if math.IsNaN(float64(lossValue)) || math.IsInf(float64(lossValue), 0) {
+								err = fmt.Errorf("%s %s step: loss is %v", name, mode, lossValue)
+							}
+						}
+						return err
+					})
+					return elapsed, err
+				}, nil
+			})
+		})
 	}
-	step := func() time.Duration {
-		batch := w.inputs(st.rng)
-		start := time.Now()
-		var metrics []*tensors.Tensor
-		var err error
-		if mode == "train" {
-			metrics, err = st.trainer.TrainStep(batch)
-		} else {
-			metrics, err = st.trainer.EvalStep(batch)
-		}
-		if err != nil {
-			b.Fatalf("%s %s step: %v", name, mode, err)
-		}
-		lossValue := tensors.ToScalar[float32](metrics[0])
-		elapsed := time.Since(start)
-		if math.IsNaN(float64(lossValue)) || math.IsInf(float64(lossValue), 0) {
-			b.Fatalf("%s %s step: loss is %v", name, mode, lossValue)
-		}
-		return elapsed
-	}
-	if _, done := st.firstStep[mode]; !done {
-		st.firstStep[mode] = step()
-		for range warmupSteps {
-			step()
-		}
-	}
-	times := make([]time.Duration, b.N)
-	b.ResetTimer()
-	for i := range times {
-		times[i] = step()
-	}
-	b.StopTimer()
-	slices.Sort(times)
-	median := times[len(times)/2].Seconds()
-	if len(times)%2 == 0 {
-		median = (times[len(times)/2-1].Seconds() + median) / 2
-	}
-	b.ReportMetric(float64(w.batch)/median, "images/s")
-	b.ReportMetric(median*1e3, "ms/step")
-	b.ReportMetric(st.firstStep[mode].Seconds(), "first-step-s")
 }

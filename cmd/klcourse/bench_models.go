@@ -1,0 +1,42 @@
+package main
+
+// A benchModel is one row group of "klcourse bench": a Go benchmark that
+// measures one or more modes with internal/benchstep, and the PyTorch
+// workload of the same name in bench_torch/*.py.
+//
+// To add a model:
+//  1. in its package, a benchmark BenchmarkXxx with one sub-benchmark per
+//     mode ("train", "eval", "sample", ...), each calling benchstep.Measure;
+//  2. a line below;
+//  3. cmd/klcourse/bench_torch/NAME.py: the same computation in PyTorch,
+//     registered with @workload("NAME", modes=..., unit=...) (see
+//     bench_torch.py for the protocol), with the same modes and unit.
+type benchModel struct {
+	name      string // the row's name, also the PyTorch workload's
+	pkg       string // the Go package of its benchmark, relative to the module root
+	benchmark string // the Go benchmark function
+	batch     int    // items per step, shown in the table
+}
+
+var benchModels = []benchModel{
+	{"cnn", "./pkg/models", "BenchmarkCNN", 250},
+	{"vae", "./pkg/models", "BenchmarkVAE", 128},
+	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
+}
+
+func findBenchModel(name string) (benchModel, bool) {
+	for _, m := range benchModels {
+		if m.name == name {
+			return m, true
+		}
+	}
+	return benchModel{}, false
+}
+
+func benchModelNames() []string {
+	var names []string
+	for _, m := range benchModels {
+		names = append(names, m.name)
+	}
+	return names
+}

@@ -1,0 +1,30 @@
+# The VAE of the project report (lecture 5): 784-256-2, batch 128,
+# Adam(lr 1e-3), 784*BCE + 1*KL. Go: BenchmarkVAE in pkg/models.
+
+
+class VAE(nn.Module):
+    def __init__(self, inputs=784, hidden=256, latent=2, kl=1.0):
+        super().__init__()
+        self.kl = kl
+        self.enc = glorot(nn.Linear(inputs, hidden))
+        self.mean = glorot(nn.Linear(hidden, latent))
+        self.log_var = glorot(nn.Linear(hidden, latent))
+        self.dec = glorot(nn.Linear(latent, hidden))
+        self.out = glorot(nn.Linear(hidden, inputs))
+
+    def loss(self, x):
+        h = F.relu(self.enc(x))
+        mean, log_var = self.mean(h), self.log_var(h)
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        logits = self.out(F.relu(self.dec(z)))
+        rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1).mean()
+        kl = (-0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(1)).mean()
+        return rec + self.kl * kl
+
+
+@workload("vae")
+def vae_workload(mode):
+    m = VAE()
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
+    batch = 128
+    return batch, lambda: torch.rand(batch, 784), trainer_steps(mode, m, opt, m.loss)
