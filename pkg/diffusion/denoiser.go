@@ -76,17 +76,16 @@ func (d Denoiser) Eps(scope *model.Scope, x, t *graph.Node) *graph.Node {
 
 // qSample returns √ᾱ_t x0 + √(1 − ᾱ_t) eps for steps t [batch].
 func qSample(sqrtAB, sqrt1mAB []float64, x0, t, eps *graph.Node) *graph.Node {
-	return graph.Add(graph.Mul(gatherRows(sqrtAB, t, x0), x0), graph.Mul(gatherRows(sqrt1mAB, t, x0), eps))
+	return graph.Add(graph.Mul(Lookup(sqrtAB, t, x0), x0), graph.Mul(Lookup(sqrt1mAB, t, x0), eps))
 }
 
-// gatherRows returns table[t], [batch, 1], in x's dtype.
-func gatherRows(table []float64, t, x *graph.Node) *graph.Node {
-	g := x.Graph()
-	vals := make([]float32, len(table))
-	for i, v := range table {
-		vals[i] = float32(v)
-	}
-	c := graph.ConvertDType(graph.Const(g, vals), x.DType())
+// Lookup returns table[t_i] for the integer steps t ([batch], int32), shaped
+// [batch, 1] in like's dtype, so that it multiplies points shaped [batch, d]
+// row by row: how a graph reads a schedule (Beta, Alpha, AlphaBar, indexed by
+// the step itself) at the steps of a batch.
+func Lookup(table []float64, t, like *graph.Node) *graph.Node {
+	g := like.Graph()
+	c := graph.ConvertDType(graph.Const(g, table), like.DType())
 	idx := graph.InsertAxes(t, -1) // [batch, 1]
 	return graph.InsertAxes(graph.Gather(c, idx), -1)
 }

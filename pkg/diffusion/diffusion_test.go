@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 
 	"github.com/klcourse/klcourse/internal/testbackends"
+	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
 type reference struct {
@@ -337,5 +338,35 @@ func testTrain(t *testing.T, b compute.Backend) {
 	entropy := math.Log(2*math.Pi*math.E) + 2*math.Log(0.5)
 	if e.NegELBO < entropy-3*e.StdErr || e.NegELBO > entropy+2 {
 		t.Errorf("−ELBO %.3f ± %.3f; the data's entropy is %.3f", e.NegELBO, e.StdErr, entropy)
+	}
+}
+
+// The exact marginal of x_t for mixture data matches samples of the forward
+// process: compare means and variances.
+func TestMarginalMixture(t *testing.T) {
+	m := mixture.TwoClusters()
+	s := DDPM()
+	x0, _ := m.Sample(20000, 1)
+	center, scale, err := Standardize(x0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []int{0, 50, 300, 1000} {
+		xt := ForwardProcess(s, center, scale, x0, step, 2)
+		exact := MarginalMixture(m, s, center, scale, step)
+		var mean [2]float64
+		for _, p := range xt {
+			mean[0] += p[0] / float64(len(xt))
+			mean[1] += p[1] / float64(len(xt))
+		}
+		var v float64
+		for _, p := range xt {
+			v += (p[0] - mean[0]) * (p[0] - mean[0]) / float64(len(xt))
+		}
+		want := exact.Mean()
+		cov := exact.Cov()
+		near(t, "mean x", mean[0], want[0], 0.05)
+		near(t, "mean y", mean[1], want[1], 0.05)
+		near(t, "var x", v, cov[0][0], 0.03)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/fit"
+	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
 // QSampleFn computes x_t from data x0 [batch, 2], steps t [batch] (int32)
@@ -478,16 +479,45 @@ func (m *Model) Forward(x0 [][2]float64, t int, seed uint64) [][2]float64 {
 
 // ForwardProcess returns x_t ~ q(x_t | x_0) for the points x0 after
 // standardising them with (center, scale), mapped back to data units: what
-// the forward process does to the data, from seed.
+// the forward process does to the data. The noise ε of each point comes from
+// seed and is the same for every t, so that a sequence of calls with growing
+// t moves every point smoothly from x_0 towards its noise.
 func ForwardProcess(s *Schedule, center [2]float64, scale float64, x0 [][2]float64, t int, seed uint64) [][2]float64 {
 	a, b := s.Marginal(t)
-	rng := rand.New(rand.NewPCG(seed, uint64(t)))
+	rng := rand.New(rand.NewPCG(seed, 0xf0))
 	out := make([][2]float64, len(x0))
 	for i, p := range x0 {
 		for d := range 2 {
 			y := (p[d] - center[d]) / scale
 			out[i][d] = center[d] + scale*(a*y+b*rng.NormFloat64())
 		}
+	}
+	return out
+}
+
+// MarginalMixture returns the exact density of x_t when the data has the
+// mixture density m: with the standardisation (center, scale), each
+// component N(μ_k, Σ_k) becomes
+//
+//	N(c + √ᾱ_t (μ_k − c), ᾱ_t Σ_k + (1 − ᾱ_t) s² I),
+//
+// since x_t = c + s(√ᾱ_t (x_0 − c)/s + √(1 − ᾱ_t) ε). At t = T it is close to
+// N(c, s² I), the standard normal of the standardised data.
+func MarginalMixture(m mixture.Bivariate, s *Schedule, center [2]float64, scale float64, t int) mixture.Bivariate {
+	ab := s.AlphaBar[t]
+	a := math.Sqrt(ab)
+	out := mixture.Bivariate{Components: make([]mixture.Component2, len(m.Components))}
+	for k, c := range m.Components {
+		var d mixture.Component2
+		d.Weight = c.Weight
+		for i := range 2 {
+			d.Mean[i] = center[i] + a*(c.Mean[i]-center[i])
+			for j := range 2 {
+				d.Cov[i][j] = ab * c.Cov[i][j]
+			}
+			d.Cov[i][i] += (1 - ab) * scale * scale
+		}
+		out.Components[k] = d
 	}
 	return out
 }
