@@ -22,6 +22,7 @@ var benchModels = []benchModel{
 	{"cnn", "./pkg/models", "BenchmarkCNN", 250},
 	{"vae", "./pkg/models", "BenchmarkVAE", 128},
 	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
+	{"diffusion", "./pkg/diffusion", "BenchmarkDiffusion", 256},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

@@ -148,17 +148,7 @@ func Train(backend compute.Backend, data [][2]float64, cfg Config) (*Model, erro
 	if m.Center, m.Scale, err = Standardize(data); err != nil {
 		return nil, err
 	}
-	qs := cfg.QSample
-	if qs == nil {
-		qs = func(x0, t, eps *graph.Node) *graph.Node { return qSample(m.sqrtAB, m.sqrt1mAB, x0, t, eps) }
-	}
-	loss := func(scope *model.Scope, in []*graph.Node) *graph.Node {
-		x0, t, eps := in[0], in[1], in[2]
-		pred := m.Net.Eps(scope, qs(x0, t, eps), t)
-		return graph.ReduceAllMean(graph.ReduceSum(graph.Square(graph.Sub(eps, pred)), -1))
-	}
-	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
-	steps, err := fit.NewSteps(backend, m.Store, loss, opt, cfg.Seed)
+	steps, err := m.newSteps(cfg.QSample, lr, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +176,21 @@ func Train(backend compute.Backend, data [][2]float64, cfg Config) (*Model, erro
 		return m, fmt.Errorf("diffusion.Train: %w", err)
 	}
 	return m, nil
+}
+
+// newSteps returns the trainer of the ε-prediction loss on the model's store,
+// with q(x_t | x_0) computed by qs (nil: the closed form).
+func (m *Model) newSteps(qs QSampleFn, lr float64, seed int64) (*fit.Steps, error) {
+	if qs == nil {
+		qs = func(x0, t, eps *graph.Node) *graph.Node { return qSample(m.sqrtAB, m.sqrt1mAB, x0, t, eps) }
+	}
+	loss := func(scope *model.Scope, in []*graph.Node) *graph.Node {
+		x0, t, eps := in[0], in[1], in[2]
+		pred := m.Net.Eps(scope, qs(x0, t, eps), t)
+		return graph.ReduceAllMean(graph.ReduceSum(graph.Square(graph.Sub(eps, pred)), -1))
+	}
+	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
+	return fit.NewSteps(m.Backend, m.Store, loss, opt, seed)
 }
 
 // evalChunk is the number of rows per call of the denoiser outside training:
