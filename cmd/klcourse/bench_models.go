@@ -29,6 +29,7 @@ var benchModels = []benchModel{
 	{"iwae", "./pkg/vae", "BenchmarkIWAE", 10 * 1000},
 	{"gan_post", "./pkg/gan", "BenchmarkGANPost", 64},
 	{"gan_mlp", "./pkg/gan", "BenchmarkGANMLP", 128},
+	{"diffusion", "./pkg/diffusion", "BenchmarkDiffusion", 256},
 }
 
 func findBenchModel(name string) (benchModel, bool) {

@@ -1,0 +1,59 @@
+package fit
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// Steps fits y = 3x − 1 by a one-unit dense layer on fresh batches: the loss
+// falls to near 0, the record has one mean per window, and bad arguments are
+// errors.
+func TestStepsFitsALine(t *testing.T) {
+	b := goBackend(t)
+	loss := func(scope *model.Scope, in []*graph.Node) *graph.Node {
+		pred := layers.Dense(scope.In("line"), in[0], true, 1)
+		return graph.ReduceAllMean(graph.Square(graph.Sub(pred, in[1])))
+	}
+	s, err := NewSteps(b, nil, loss, optimizer.Adam().LearningRate(0.05).Done(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	batch := func(int) ([]*tensors.Tensor, error) {
+		x := make([][]float32, 16)
+		y := make([][]float32, 16)
+		for i := range x {
+			v := float32(math.Sin(float64(k)))
+			k++
+			x[i], y[i] = []float32{v}, []float32{3*v - 1}
+		}
+		return []*tensors.Tensor{tensors.FromValue(x), tensors.FromValue(y)}, nil
+	}
+	rec, err := s.Run(400, 50, batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Loss) != 8 || rec.Steps != 400 || rec.StepAxis()[7] != 400 {
+		t.Fatalf("record: %d windows, %d steps, axis %v", len(rec.Loss), rec.Steps, rec.StepAxis())
+	}
+	if !(rec.Loss[7] < 1e-3*rec.Loss[0]) {
+		t.Errorf("loss %g → %g: does not fit the line", rec.Loss[0], rec.Loss[7])
+	}
+	if _, err := NewSteps(b, nil, loss, nil, 0); err == nil || !strings.Contains(err.Error(), "seed") {
+		t.Errorf("seed 0: %v", err)
+	}
+	nan := func(scope *model.Scope, in []*graph.Node) *graph.Node {
+		return graph.Log(graph.Neg(graph.Square(layers.Dense(scope.In("l"), in[0], true, 1))))
+	}
+	s2, _ := NewSteps(b, nil, nan, nil, 1)
+	if _, err := s2.Run(3, 1, batch, nil); err == nil || !strings.Contains(err.Error(), "step 1") {
+		t.Errorf("a NaN loss: %v", err)
+	}
+}
