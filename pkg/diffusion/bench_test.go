@@ -37,7 +37,8 @@ func BenchmarkDiffusion(b *testing.B) {
 					eps[2*i], eps[2*i+1] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
 				}
 				in := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x0, batch, 2), tensors.FromValue(ts), tensors.FromFlatDataAndDimensions(eps, batch, 2)}
-				return benchstep.Time(func() error { _, err := steps.Step(in...); return err })
+				args := []any{in[0], in[1], in[2]}
+				return benchstep.Time(func() error { _, _, err := steps.Step(args...); return err })
 			}, nil
 		})
 	})

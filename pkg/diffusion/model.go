@@ -180,17 +180,20 @@ func Train(backend compute.Backend, data [][2]float64, cfg Config) (*Model, erro
 
 // newSteps returns the trainer of the ε-prediction loss on the model's store,
 // with q(x_t | x_0) computed by qs (nil: the closed form).
-func (m *Model) newSteps(qs QSampleFn, lr float64, seed int64) (*fit.Steps, error) {
+func (m *Model) newSteps(qs QSampleFn, lr float64, seed int64) (*fit.Minimizer, error) {
 	if qs == nil {
 		qs = func(x0, t, eps *graph.Node) *graph.Node { return qSample(m.sqrtAB, m.sqrt1mAB, x0, t, eps) }
 	}
-	loss := func(scope *model.Scope, in []*graph.Node) *graph.Node {
+	loss := func(scope *model.Scope, in []*graph.Node) (*graph.Node, []*graph.Node) {
 		x0, t, eps := in[0], in[1], in[2]
 		pred := m.Net.Eps(scope, qs(x0, t, eps), t)
-		return graph.ReduceAllMean(graph.ReduceSum(graph.Square(graph.Sub(eps, pred)), -1))
+		return graph.ReduceAllMean(graph.ReduceSum(graph.Square(graph.Sub(eps, pred)), -1)), nil
+	}
+	if err := fit.Seed(m.Store, seed); err != nil {
+		return nil, err
 	}
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
-	return fit.NewSteps(m.Backend, m.Store, loss, opt, seed)
+	return fit.NewMinimizer(m.Backend, m.Store, loss, opt)
 }
 
 // evalChunk is the number of rows per call of the denoiser outside training:

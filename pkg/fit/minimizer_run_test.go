@@ -12,16 +12,20 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
-// Steps fits y = 3x − 1 by a one-unit dense layer on fresh batches: the loss
+// Minimizer.Run fits y = 3x − 1 by a one-unit dense layer on fresh batches: the loss
 // falls to near 0, the record has one mean per window, and bad arguments are
 // errors.
-func TestStepsFitsALine(t *testing.T) {
+func TestMinimizerRunFitsALine(t *testing.T) {
 	b := goBackend(t)
-	loss := func(scope *model.Scope, in []*graph.Node) *graph.Node {
+	loss := func(scope *model.Scope, in []*graph.Node) (*graph.Node, []*graph.Node) {
 		pred := layers.Dense(scope.In("line"), in[0], true, 1)
-		return graph.ReduceAllMean(graph.Square(graph.Sub(pred, in[1])))
+		return graph.ReduceAllMean(graph.Square(graph.Sub(pred, in[1]))), nil
 	}
-	s, err := NewSteps(b, nil, loss, optimizer.Adam().LearningRate(0.05).Done(), 3)
+	store := model.NewStore()
+	if err := Seed(store, 3); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewMinimizer(b, store, loss, optimizer.Adam().LearningRate(0.05).Done())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +50,13 @@ func TestStepsFitsALine(t *testing.T) {
 	if !(rec.Loss[7] < 1e-3*rec.Loss[0]) {
 		t.Errorf("loss %g → %g: does not fit the line", rec.Loss[0], rec.Loss[7])
 	}
-	if _, err := NewSteps(b, nil, loss, nil, 0); err == nil || !strings.Contains(err.Error(), "seed") {
+	if err := Seed(model.NewStore(), 0); err == nil || !strings.Contains(err.Error(), "seed") {
 		t.Errorf("seed 0: %v", err)
 	}
-	nan := func(scope *model.Scope, in []*graph.Node) *graph.Node {
-		return graph.Log(graph.Neg(graph.Square(layers.Dense(scope.In("l"), in[0], true, 1))))
+	nan := func(scope *model.Scope, in []*graph.Node) (*graph.Node, []*graph.Node) {
+		return graph.ReduceAllMean(graph.Log(graph.Neg(graph.Square(layers.Dense(scope.In("l"), in[0], true, 1))))), nil
 	}
-	s2, _ := NewSteps(b, nil, nan, nil, 1)
+	s2, _ := NewMinimizer(b, model.NewStore(), nan, nil)
 	if _, err := s2.Run(3, 1, batch, nil); err == nil || !strings.Contains(err.Error(), "step 1") {
 		t.Errorf("a NaN loss: %v", err)
 	}
