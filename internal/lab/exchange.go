@@ -239,4 +239,3 @@ func replaceDir(src, dst string) error {
 	}
 	return os.RemoveAll(old)
 }
-

@@ -160,7 +160,9 @@ func TestReleaseFeedback(t *testing.T) {
 	// A link planted by the student is not followed.
 	home2 := t.TempDir()
 	os.Symlink(t.TempDir(), filepath.Join(home2, "klcourse"))
-	lookup2 := func(string) (Student, error) { return Student{Name: "ann", Home: home2, UID: os.Getuid(), GID: os.Getgid()}, nil }
+	lookup2 := func(string) (Student, error) {
+		return Student{Name: "ann", Home: home2, UID: os.Getuid(), GID: os.Getgid()}, nil
+	}
 	if _, err := ReleaseFeedback(course, lookup2); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("wrote through a link: %v", err)
 	}
