@@ -2,6 +2,7 @@ package lab
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -165,5 +166,38 @@ func TestReleaseFeedback(t *testing.T) {
 	}
 	if _, err := ReleaseFeedback(course, lookup2); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("wrote through a link: %v", err)
+	}
+}
+
+func TestHubConfig(t *testing.T) {
+	h := DefaultHubConfig("/opt/klcourse")
+	h.IP, h.Admins, h.Env = "127.0.0.1", []string{"prof"}, map[string]string{"KLCOURSE_QUICK": "1", "A": `x"y`}
+	out, err := h.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, want := range []string{
+		`c.JupyterHub.bind_url = "http://127.0.0.1:8000"`,
+		`c.Spawner.cmd = ["/opt/klcourse/bin/klcourse", "lab", "start"]`,
+		`c.PAMAuthenticator.allowed_groups = {"klcourse-students"}`,
+		`c.Authenticator.admin_users = {"prof", }`,
+		`c.JupyterHub.db_url = "sqlite:////var/lib/klcourse/hub/jupyterhub.sqlite"`,
+		`"A": "x\"y",`, `"KLCOURSE_QUICK": "1",`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the config lacks %s:\n%s", want, s)
+		}
+	}
+	if python, err := exec.LookPath("python3"); err == nil {
+		cfg := filepath.Join(t.TempDir(), "jupyterhub_config.py")
+		write(t, cfg, s)
+		if out, err := exec.Command(python, "-m", "py_compile", cfg).CombinedOutput(); err != nil {
+			t.Fatalf("the config is not Python: %v\n%s", err, out)
+		}
+	}
+	h.Port = 0
+	if _, err := h.Render(); err == nil {
+		t.Error("port 0 accepted")
 	}
 }
