@@ -46,14 +46,14 @@ func registerSetupStep(s setupStep) {
 
 // setupEnv is what the setup steps share.
 type setupEnv struct {
-	root      string    // the klcourse module's root directory
-	home      string    // course.Home(): where tools are installed
-	checkOnly bool      // verify only, install nothing
+	root      string // the klcourse module's root directory
+	home      string // course.Home(): where tools are installed
+	checkOnly bool   // verify only, install nothing
 	// system is set by --system: a machine-wide install for a lab, in home
 	// (the prefix, /opt/klcourse), with the kernel registered for every user
 	// (see setup_system.go).
 	system bool
-	out       io.Writer // progress and results
+	out    io.Writer // progress and results
 	// kernelEnv collects environment variables that earlier steps want set in
 	// the GoNB kernel's environment (kernel.json); the kernel step writes them.
 	kernelEnv map[string]string
