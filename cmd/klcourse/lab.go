@@ -34,8 +34,10 @@ For students (in a terminal, or in a notebook cell as !klcourse lab submit NAME)
 For instructors (as root, on the lab machine):
   collect [--course DIR]            copy every student's latest submission into
                                     DIR/submitted/STUDENT/ASSIGNMENT/ (what "klcourse grade" reads)
-  release-feedback [--course DIR]   copy DIR/feedback/STUDENT/ASSIGNMENT/* into each
-                                    student's ~/klcourse/feedback/ASSIGNMENT/
+  release-feedback --from DIR --assignment NAME
+                                    copy klcourse grade's DIR/feedback/STUDENT.html into each
+                                    student's ~/klcourse/feedback/NAME/NAME.html (without
+                                    --assignment: nbgrader's DIR/feedback/STUDENT/ASSIGNMENT/*)
   hub-config [FLAGS]                print (or --out) a jupyterhub_config.py
 
 Run by the hub for each student:
@@ -262,14 +264,15 @@ func labCollect(args []string) error {
 
 func labReleaseFeedback(args []string) error {
 	fs := newFlagSet("lab release-feedback", "")
-	courseDir := fs.String("course", ".", "the instructor's course directory: feedback comes from its feedback/")
+	courseDir := fs.String("from", ".", "the folder with feedback/: klcourse grade's --out (then name --assignment), or nbgrader's course directory")
+	assignment := fs.String("assignment", "", "the assignment of klcourse grade's feedback/STUDENT.html pages")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("releasing feedback writes into the students' homes: run it as root")
 	}
-	got, err := lab.ReleaseFeedback(*courseDir, lab.LookupStudent)
+	got, err := lab.ReleaseFeedback(*courseDir, *assignment, lab.LookupStudent)
 	for _, r := range got {
 		fmt.Printf("released  %-16s %-28s %s\n", r.Student, r.Assignment, r.Path)
 	}

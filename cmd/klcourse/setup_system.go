@@ -73,7 +73,6 @@ func prepareSystem(env *setupEnv, prefix string) error {
 	env.kernelEnv[course.HomeEnv] = prefix
 	env.kernelEnv[backend.NoAutoInstallEnv] = "1"
 	env.kernelEnv["KLCOURSE_OFFLINE"] = "1"
-	env.kernelEnv["KLCOURSE_EXCHANGE"] = lab.DefaultExchangeRoot
 	return nil
 }
 

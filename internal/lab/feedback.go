@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // CourseDir is the directory, in a student's home, that holds the course:
@@ -41,63 +42,81 @@ type Released struct {
 	Student, Assignment, Path string
 }
 
-// ReleaseFeedback copies course/feedback/STUDENT/ASSIGNMENT/* (the layout
-// "klcourse grade" writes, nbgrader's) into each student's
-// ~/klcourse/feedback/ASSIGNMENT/, owned by the student. lookup finds a
-// student's account (LookupStudent). It refuses to write through a
-// symbolic link that a student put in the way.
-func ReleaseFeedback(course string, lookup func(string) (Student, error)) ([]Released, error) {
-	root := filepath.Join(course, "feedback")
-	students, err := os.ReadDir(root)
+// ReleaseFeedback copies the feedback pages in dir/feedback into each
+// student's ~/klcourse/feedback/ASSIGNMENT/, owned by the student. It reads
+// two layouts: "klcourse grade"'s, one run per assignment, with
+// dir/feedback/STUDENT.html (assignment names the assignment; the page
+// becomes ASSIGNMENT.html), and nbgrader's, dir/feedback/STUDENT/ASSIGNMENT/*
+// (assignment empty). lookup finds a student's account (LookupStudent). It
+// refuses to write through a symbolic link that a student put in the way.
+func ReleaseFeedback(dir, assignment string, lookup func(string) (Student, error)) ([]Released, error) {
+	root := filepath.Join(dir, "feedback")
+	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("no feedback to release: %w (run klcourse grade first)", err)
 	}
+	type page struct{ student, assignment, src, name string }
+	var pages []page
+	for _, e := range entries {
+		switch {
+		case assignment != "" && e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".html"):
+			pages = append(pages, page{strings.TrimSuffix(e.Name(), ".html"), assignment, filepath.Join(root, e.Name()), assignment + ".html"})
+		case assignment == "" && e.IsDir():
+			assignments, err := os.ReadDir(filepath.Join(root, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range assignments {
+				if !a.IsDir() {
+					continue
+				}
+				files, err := os.ReadDir(filepath.Join(root, e.Name(), a.Name()))
+				if err != nil {
+					return nil, err
+				}
+				for _, f := range files {
+					if f.Type().IsRegular() {
+						pages = append(pages, page{e.Name(), a.Name(), filepath.Join(root, e.Name(), a.Name(), f.Name()), f.Name()})
+					}
+				}
+			}
+		}
+	}
+	if len(pages) == 0 {
+		if assignment != "" {
+			return nil, fmt.Errorf("no STUDENT.html in %s", root)
+		}
+		return nil, fmt.Errorf("no STUDENT/ASSIGNMENT/ folders in %s (for klcourse grade's STUDENT.html pages, name the assignment)", root)
+	}
 	var out []Released
 	var errs []error
-	for _, sd := range students {
-		if !sd.IsDir() {
+	for _, p := range pages {
+		if !namePart.MatchString(p.student) || !namePart.MatchString(p.assignment) {
+			errs = append(errs, fmt.Errorf("%s: not a student's or assignment's name", p.src))
 			continue
 		}
-		st, err := lookup(sd.Name())
+		st, err := lookup(p.student)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("feedback for %s: %w", sd.Name(), err))
+			errs = append(errs, fmt.Errorf("feedback for %s: %w", p.student, err))
 			continue
 		}
-		assignments, err := os.ReadDir(filepath.Join(root, sd.Name()))
+		dst, err := ownedDir(st, CourseDir, "feedback", p.assignment)
 		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		target := filepath.Join(dst, p.name)
+		if info, err := os.Lstat(target); err == nil && !info.Mode().IsRegular() {
+			errs = append(errs, fmt.Errorf("%s is not a regular file: not replaced", target))
+			continue
+		}
+		if err := copyFile(p.src, target); err != nil {
 			return out, err
 		}
-		for _, ad := range assignments {
-			if !ad.IsDir() {
-				continue
-			}
-			files, err := os.ReadDir(filepath.Join(root, sd.Name(), ad.Name()))
-			if err != nil {
-				return out, err
-			}
-			dst, err := ownedDir(st, CourseDir, "feedback", ad.Name())
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			for _, f := range files {
-				if !f.Type().IsRegular() {
-					continue
-				}
-				target := filepath.Join(dst, f.Name())
-				if info, err := os.Lstat(target); err == nil && !info.Mode().IsRegular() {
-					errs = append(errs, fmt.Errorf("%s is not a regular file: not replaced", target))
-					continue
-				}
-				if err := copyFile(filepath.Join(root, sd.Name(), ad.Name(), f.Name()), target); err != nil {
-					return out, err
-				}
-				if err := os.Lchown(target, st.UID, st.GID); err != nil {
-					return out, err
-				}
-				out = append(out, Released{Student: st.Name, Assignment: ad.Name(), Path: target})
-			}
+		if err := os.Lchown(target, st.UID, st.GID); err != nil {
+			return out, err
 		}
+		out = append(out, Released{Student: st.Name, Assignment: p.assignment, Path: target})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, errors.Join(errs...)

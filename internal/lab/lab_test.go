@@ -151,7 +151,7 @@ func TestReleaseFeedback(t *testing.T) {
 		}
 		return Student{Name: "ann", Home: home, UID: os.Getuid(), GID: os.Getgid()}, nil
 	}
-	got, err := ReleaseFeedback(course, lookup)
+	got, err := ReleaseFeedback(course, "", lookup)
 	if err == nil || !strings.Contains(err.Error(), "nobody") {
 		t.Fatalf("a missing account is not reported: %v", err)
 	}
@@ -164,7 +164,14 @@ func TestReleaseFeedback(t *testing.T) {
 	lookup2 := func(string) (Student, error) {
 		return Student{Name: "ann", Home: home2, UID: os.Getuid(), GID: os.Getgid()}, nil
 	}
-	if _, err := ReleaseFeedback(course, lookup2); err == nil || !strings.Contains(err.Error(), "not a directory") {
+	// klcourse grade's layout: feedback/STUDENT.html for one assignment.
+	graded := t.TempDir()
+	write(t, filepath.Join(graded, "feedback/ann.html"), "<p>ann: 2/3</p>")
+	if got, err := ReleaseFeedback(graded, "04_x", lookup); err != nil || len(got) != 1 ||
+		read(t, filepath.Join(home, "klcourse/feedback/04_x/04_x.html")) != "<p>ann: 2/3</p>" {
+		t.Fatalf("grade's layout: %+v %v", got, err)
+	}
+	if _, err := ReleaseFeedback(course, "", lookup2); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("wrote through a link: %v", err)
 	}
 }
