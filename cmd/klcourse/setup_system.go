@@ -27,7 +27,8 @@ import (
 //
 //	bin/          klcourse, gonb, goimports, gopls
 //	onnxruntime/  ONNX Runtime
-//	course/       the students' release: go.mod, go.sum, pkg/, notebooks/, exercises/ (no solutions)
+//	course/       the students' release: go.mod, go.sum, pkg/, internal/, notebooks/, exercises/
+//	              (no solutions, no tests)
 //	gomod/        a read-only Go module cache with every module the course needs (GOPROXY=off)
 //	gocache/      a Go build cache of the course's packages, copied into a student's
 //	              own cache (~/.cache/go-build) on the first login, so the first cell
@@ -270,19 +271,19 @@ func checkSharedData(env *setupEnv) (string, error) {
 
 // releaseFiles lists what students get, relative to the module root: the
 // module (so that the notebooks' first cell finds it one level up), the
-// packages, the lectures and the exercises. Not the solutions, not the
-// tool.
+// packages and the internal ones they import, the lectures and the
+// exercises. Not the solutions, not the tool, no tests.
 func releaseFiles(root string) ([]string, error) {
 	files := []string{"go.mod", "go.sum"}
-	for _, dir := range []string{"pkg", "notebooks", "exercises"} {
+	for _, dir := range []string{"pkg", "internal", "notebooks", "exercises"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
 				return filepath.SkipDir
 			}
-			if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+			if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") && !strings.HasSuffix(d.Name(), "_test.go") {
 				rel, _ := filepath.Rel(root, path)
 				files = append(files, rel)
 			}
