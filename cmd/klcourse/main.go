@@ -43,6 +43,10 @@ func register(c command) {
 // the command has reported its failures already.
 var errSilent = errors.New("failed")
 
+// errInterrupted makes klcourse exit with status 130, as a shell reports a
+// command stopped by Ctrl-C, after the command has cleaned up and reported.
+var errInterrupted = errors.New("interrupted")
+
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stderr))
 }
@@ -69,6 +73,8 @@ func dispatch(args []string, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errSilent):
 		return 1
+	case errors.Is(err, errInterrupted):
+		return 130
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "klcourse %s: %v\n", c.name, err)
 		return 2

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -59,11 +62,19 @@ func runRun(args []string) error {
 	mode := map[bool]string{true: "quick", false: "full"}[*quick]
 	fmt.Printf("klcourse run: %d notebook(s), %s mode, cell timeout %v, output in %s\n", len(notebooks), mode, *timeout, *out)
 	start := time.Now()
-	results, err := runNotebooks(notebooks, opts)
+	// Ctrl-C or SIGTERM stops the run: the notebook that runs has its kernel
+	// shut down, and nothing the run started is left behind.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	results, err := runNotebooks(ctx, notebooks, opts)
 	if err != nil {
 		return err
 	}
 	failed := report(os.Stdout, results, time.Since(start))
+	if ctx.Err() != nil {
+		fmt.Println("\nklcourse run: interrupted; the kernel was shut down")
+		return errInterrupted
+	}
 	if failed > 0 {
 		return errSilent
 	}
@@ -72,13 +83,19 @@ func runRun(args []string) error {
 
 // runNotebooks runs the notebooks one at a time, printing each one's outcome
 // as soon as it is known, so that a long run shows progress.
-func runNotebooks(notebooks []string, opts nbrun.Options) ([]nbrun.Result, error) {
+func runNotebooks(ctx context.Context, notebooks []string, opts nbrun.Options) ([]nbrun.Result, error) {
 	var results []nbrun.Result
 	for _, nb := range notebooks {
+		if ctx.Err() != nil {
+			break
+		}
 		fmt.Printf("  running %s ...\n", nb)
-		r, err := nbrun.Run([]string{nb}, opts)
+		r, err := nbrun.RunContext(ctx, []string{nb}, opts)
 		if err != nil {
 			return nil, err
+		}
+		if len(r) == 0 {
+			break
 		}
 		fmt.Printf("  %-7s %s (%.1fs)\n", r[0].Status, nb, r[0].Elapsed.Seconds())
 		results = append(results, r...)

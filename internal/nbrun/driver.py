@@ -11,6 +11,19 @@ progress as one JSON object per line on the file descriptor given by
   {"event": "cell", "index": I, "seconds": S, "status": "ok"|"error"|"timeout", "error": "..."}
   {"event": "saved", "ipynb": PATH, "html": PATH}
   {"event": "fatal", "error": "..."}      (the kernel could not run at all)
+  {"event": "interrupted"}                 (SIGINT or SIGTERM: the kernel was shut down, nothing saved)
+
+The driver owns the kernel's lifetime: it starts the kernel, and shuts it down
+whatever happens (success, failing cell, timeout, SIGINT/SIGTERM), so that
+GoNB removes its temporary folder and jupyter_client its connection file. The
+connection file lives in --runtime-dir, a folder of the Go side that also
+serves as TMPDIR and that the Go side removes, with any process still tagged
+with its environment, after the driver exits (the backstop for a kernel that
+had to be killed).
+
+Variables of the environment override those the kernel spec sets (e.g. the
+KLCOURSE_DATA that setup wrote): the environment wins. Values that refer to
+the environment (PATH's "...:${PATH}") are kept for Jupyter to expand.
 """
 
 import argparse
@@ -18,11 +31,12 @@ import asyncio
 import json
 import os
 import re
+import signal
 import sys
 import time
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbconvert import HTMLExporter
@@ -94,9 +108,44 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def environment_wins(spec_env, environ):
+    """The kernel spec's environment with every plain value that environ also
+    sets replaced by environ's."""
+    env = dict(spec_env or {})
+    for key, value in env.items():
+        if "${" not in value and key in environ:
+            env[key] = environ[key]
+    return env
+
+
+async def shutdown(km):
+    """Shuts the kernel down: politely (GoNB then removes its temporary
+    folder and stops its children), else by killing it; then removes the
+    connection file."""
+    if km.has_kernel:
+        try:
+            await asyncio.wait_for(km.shutdown_kernel(now=False), 20)
+        except BaseException:
+            try:
+                await km.shutdown_kernel(now=True)
+            except BaseException:
+                pass
+    try:
+        km.cleanup_resources()
+    except BaseException:
+        pass
+
+
 async def execute(nb, args):
-    km = KernelManager(kernel_name=args.kernel)
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    km = AsyncKernelManager(kernel_name=args.kernel)
+    if args.runtime_dir:
+        km.connection_file = os.path.join(args.runtime_dir, "kernel-%d.json" % os.getpid())
     spec = km.kernel_spec
+    spec.env = environment_wins(spec.env, os.environ)
     # GoNB's raw errors are plain text: readable in the report and in the
     # static HTML page (its HTML errors rely on hover styles).
     if "--raw_error" not in spec.argv and "-raw_error=true" not in spec.argv:
@@ -113,6 +162,13 @@ async def execute(nb, args):
     )
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
     emit(event="start", cells=code_cells)
+    try:
+        await run_cells(client, nb, args)
+    finally:
+        await shutdown(km)
+
+
+async def run_cells(client, nb, args):
     async with client.async_setup_kernel():
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -160,6 +216,7 @@ def main():
     parser.add_argument("--out-ipynb", required=True)
     parser.add_argument("--out-html", required=True)
     parser.add_argument("--events-fd", type=int, default=1)
+    parser.add_argument("--runtime-dir", default="", help="folder for the kernel's connection file")
     parser.add_argument("notebook")
     args = parser.parse_args()
     global events
@@ -168,6 +225,9 @@ def main():
     nb = nbformat.read(args.notebook, as_version=4)
     try:
         asyncio.run(execute(nb, args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        emit(event="interrupted")
+        sys.exit(130)
     except Exception as e:  # The kernel could not start or broke down.
         emit(event="fatal", error="%s: %s" % (type(e).__name__, e))
     save(nb, args)

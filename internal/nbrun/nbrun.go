@@ -12,6 +12,7 @@ package nbrun
 
 import (
 	"bufio"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/klcourse/klcourse/internal/notebook"
@@ -54,6 +56,8 @@ const (
 	Failed   Status = "FAILED"  // A cell failed: compile error, panic, error output.
 	TimedOut Status = "TIMEOUT" // A cell ran past Options.Timeout.
 	Broken   Status = "BROKEN"  // The notebook could not be executed at all.
+	// Interrupted: the run was stopped (Ctrl-C, SIGTERM) while the notebook ran.
+	Interrupted Status = "INTERRUPTED"
 )
 
 // Result reports the run of one notebook.
@@ -81,6 +85,19 @@ type Failure struct {
 // nbclient, no output directory); a failing notebook is reported in its
 // Result.
 func Run(paths []string, opts Options) ([]Result, error) {
+	return RunContext(context.Background(), paths, opts)
+}
+
+// RunContext is Run, stopped when ctx is done: the notebook that runs then is
+// reported Interrupted (its kernel shut down, nothing of it left running) and
+// the notebooks after it are not run.
+//
+// No process outlives a notebook: each runs its driver and kernel with a
+// private temporary folder of its own (TMPDIR, the kernel's connection file,
+// GoNB's work folder) and an environment tag; when the driver has exited,
+// every process still carrying the tag (a kernel that did not stop, a cell's
+// program) is killed and the folder removed.
+func RunContext(ctx context.Context, paths []string, opts Options) ([]Result, error) {
 	if opts.Timeout < time.Second {
 		return nil, fmt.Errorf("cell timeout %v is too short: want at least 1s", opts.Timeout)
 	}
@@ -104,7 +121,10 @@ func Run(paths []string, opts Options) ([]Result, error) {
 	}
 	results := make([]Result, 0, len(paths))
 	for _, path := range paths {
-		results = append(results, runOne(python, driver.Name(), path, opts))
+		if ctx.Err() != nil {
+			break
+		}
+		results = append(results, runOne(ctx, python, driver.Name(), path, opts))
 	}
 	return results, nil
 }
@@ -121,7 +141,12 @@ type event struct {
 	HTML    string  `json:"html"`
 }
 
-func runOne(python, driver, path string, opts Options) Result {
+// TagEnv is the variable that marks the processes of one notebook's run (the
+// driver, the kernel and everything they start) with the run's private
+// folder; KillTagged finds them by it.
+const TagEnv = "KLCOURSE_NBRUN"
+
+func runOne(ctx context.Context, python, driver, path string, opts Options) Result {
 	start := time.Now()
 	res := Result{Notebook: path}
 	broken := func(format string, args ...any) Result {
@@ -146,6 +171,14 @@ func runOne(python, driver, path string, opts Options) Result {
 	// Events come over a pipe of their own (fd 3 in the driver): the kernel
 	// inherits the driver's stdout and stderr and, if it outlives the driver,
 	// would hold them open. Those go to a file for the same reason.
+	private, err := os.MkdirTemp("", "klcourse-kernel-*")
+	if err != nil {
+		return broken("cannot create a temporary folder: %v", err)
+	}
+	defer func() {
+		KillTagged(private)
+		os.RemoveAll(private)
+	}()
 	events, eventsW, err := os.Pipe()
 	if err != nil {
 		return broken("%v", err)
@@ -162,10 +195,11 @@ func runOne(python, driver, path string, opts Options) Result {
 		"--kernel", kernel,
 		"--timeout", fmt.Sprint(int(math.Ceil(opts.Timeout.Seconds()))),
 		"--events-fd", "3",
+		"--runtime-dir", private,
 		"--out-ipynb", outBase+".ipynb",
 		"--out-html", outBase+".html",
 		path)
-	cmd.Env = append(os.Environ(), opts.Env...)
+	cmd.Env = append(append(os.Environ(), opts.Env...), "TMPDIR="+private, TagEnv+"="+private)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.ExtraFiles = []*os.File{eventsW}
 	err = cmd.Start()
@@ -174,6 +208,25 @@ func runOne(python, driver, path string, opts Options) Result {
 		return broken("cannot start %s: %v", python, err)
 	}
 	res.Status = OK
+	// On interruption, ask the driver to shut its kernel down (it does on
+	// SIGTERM), and kill it if it has not exited within a grace period.
+	stopped := make(chan struct{})
+	defer close(stopped)
+	interrupted := make(chan struct{})
+	go func() {
+		select {
+		case <-stopped:
+			return
+		case <-ctx.Done():
+		}
+		close(interrupted)
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-stopped:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+		}
+	}()
 	scanner := bufio.NewScanner(events)
 	scanner.Buffer(make([]byte, 1<<20), 16<<20)
 	for scanner.Scan() {
@@ -199,10 +252,19 @@ func runOne(python, driver, path string, opts Options) Result {
 			res.Failure = &Failure{Error: explainFatal(ev.Error, kernel)}
 		case "saved":
 			res.IPYNB, res.HTML = ev.IPYNB, ev.HTML
+		case "interrupted":
+			res.Status = Interrupted
 		}
 	}
 	waitErr := cmd.Wait()
 	res.Elapsed = time.Since(start)
+	select {
+	case <-interrupted:
+		res.Status = Interrupted
+		res.Failure = &Failure{Error: "the run was interrupted; the kernel was shut down"}
+		return res
+	default:
+	}
 	if waitErr != nil && res.Status == OK {
 		log, _ := os.ReadFile(logFile.Name())
 		res.Status = Broken
