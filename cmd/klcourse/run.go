@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/klcourse/klcourse/internal/nbrun"
+	"github.com/klcourse/klcourse/internal/verdict"
 	"github.com/klcourse/klcourse/pkg/course"
 )
 
@@ -90,7 +91,12 @@ func runNotebooks(ctx context.Context, notebooks []string, opts nbrun.Options) (
 			break
 		}
 		fmt.Printf("  running %s ...\n", nb)
-		r, err := nbrun.RunContext(ctx, []string{nb}, opts)
+		o := opts
+		if isSolution(nb) {
+			// A solution whose self-check fails is a failing notebook.
+			o.Env = append(append([]string(nil), opts.Env...), verdict.StrictEnv+"=1")
+		}
+		r, err := nbrun.RunContext(ctx, []string{nb}, o)
 		if err != nil {
 			return nil, err
 		}
@@ -152,4 +158,18 @@ func writtenDir(results []nbrun.Result) string {
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
+// isSolution reports whether a notebook is one of the course's solutions.
+func isSolution(path string) bool {
+	root, err := moduleRoot()
+	if err != nil {
+		return false
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(filepath.Join(root, "solutions"), abs)
+	return err == nil && !strings.HasPrefix(rel, "..")
 }

@@ -12,7 +12,8 @@
 //     are removed.
 //   - In a Markdown cell, the lines between "<!-- BEGIN SOLUTION -->" and
 //     "<!-- END SOLUTION -->" are replaced by "*Your answer here.*".
-//   - A cell tagged "hidden" is removed.
+//   - A cell tagged "hidden" is removed, and so is a cell of hidden tests
+//     (tagged "hidden-tests", see internal/grade).
 //
 // Markers stand on lines of their own and do not nest.
 package assign
@@ -28,6 +29,9 @@ import (
 
 // HiddenTag marks a cell that the exercise leaves out.
 const HiddenTag = "hidden"
+
+// HiddenTestsTag marks a cell of hidden tests: graded, never shown to students.
+const HiddenTestsTag = "hidden-tests"
 
 // The markers, with optional indentation before them.
 var (
@@ -53,7 +57,7 @@ func Generate(sol *notebook.Notebook, source string) (*notebook.Notebook, error)
 	regions := 0
 	var cells []*notebook.Cell
 	for i, c := range sol.Cells {
-		if slices.Contains(c.Tags(), HiddenTag) {
+		if slices.Contains(c.Tags(), HiddenTag) || slices.Contains(c.Tags(), HiddenTestsTag) {
 			continue
 		}
 		var n int

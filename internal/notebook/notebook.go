@@ -212,3 +212,29 @@ func (nb *Notebook) SetMetadata(key string, value any) {
 	}
 	md[key] = value
 }
+
+// ID returns the cell's id (nbformat 4.5), or "".
+func (c *Cell) ID() string {
+	id, _ := c.fields["id"].(string)
+	return id
+}
+
+// Metadata returns the cell's metadata (an empty map when it has none); changes
+// to it are kept.
+func (c *Cell) Metadata() map[string]any {
+	md, ok := c.fields["metadata"].(map[string]any)
+	if !ok {
+		md = map[string]any{}
+		c.fields["metadata"] = md
+	}
+	return md
+}
+
+// Metadata returns the notebook's metadata (an empty map when it has none).
+func (nb *Notebook) Metadata() map[string]any {
+	md, _ := nb.rest["metadata"].(map[string]any)
+	if md == nil {
+		md = map[string]any{}
+	}
+	return md
+}

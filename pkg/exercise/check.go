@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/klcourse/klcourse/internal/verdict"
 	"github.com/klcourse/klcourse/pkg/klloss"
 )
 
@@ -27,14 +28,18 @@ type Case struct {
 	// loss, the predictions (what training differentiates), not the
 	// targets. Nil means every float input.
 	WRT []int
+	// Hint, when set, says what this case tests; it is shown when the
+	// student's function fails this case and matches no known mistake
+	// (e.g. "logits of ±200: log(softmax(z)) underflows, use LogSoftmax").
+	Hint string
 }
 
 // Tolerances of Check: values and gradients match when they differ by at most
 // Atol + Rtol·|reference|, loose enough for float32 and for mathematically
 // equal formulas that round differently.
 const (
-	Rtol = 1e-4
-	Atol = 1e-6
+	Rtol = verdict.Rtol
+	Atol = verdict.Atol
 )
 
 // Result is the outcome of Check.
@@ -55,10 +60,35 @@ var Output io.Writer = os.Stdout
 // otherwise, for the first case that differs, both values, the largest
 // gradient difference, and the hint of the first mistake that matches the
 // student's function (student and mistake compared the same way).
+//
+// Under `klcourse grade` or `klcourse validate`, Check also writes the
+// student's evaluation of every case to the grader (see internal/verdict); the
+// grader, not this function, decides what passed. When the environment sets
+// KLCOURSE_STRICT_CHECKS=1 (`klcourse run` does for solutions), a failing
+// check ends the program with an error, so that the cell fails.
 func Check[F klloss.GraphFn](backend compute.Backend, name string, student, reference F, mistakes []Mistake[F], cases ...Case) Result {
+	if grader != nil {
+		record(backend, name, student, cases)
+	}
 	r := check(backend, name, student, reference, mistakes, cases)
 	fmt.Fprintln(Output, r.Report)
+	if grader != nil {
+		grader.report(name, r.Report)
+	}
+	if !r.Passed && !r.NotDone && os.Getenv(verdict.StrictEnv) == "1" {
+		fmt.Fprintf(os.Stderr, "self-check %q failed (%s=1)\n", name, verdict.StrictEnv)
+		os.Exit(3)
+	}
 	return r
+}
+
+// Done reports whether fn is written, i.e. does not build the exercise's
+// stub (Todo), judged by evaluating it on c. Training cells use it to skip
+// training an exercise whose TODO is still there.
+func Done[F klloss.GraphFn](backend compute.Backend, fn F, c Case) bool {
+	before := todoBuilt.Load()
+	_, _ = klloss.EvaluateWRT(backend, fn, c.WRT, c.Inputs...)
+	return todoBuilt.Load() == before
 }
 
 func check[F klloss.GraphFn](backend compute.Backend, name string, student, reference F, mistakes []Mistake[F], cases []Case) Result {
@@ -83,6 +113,10 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 			fmt.Fprintf(&b, "%s: FAIL on %s: %s", name, c.Name, diff)
 			if hint := matchMistake(backend, mistakes, got, c); hint != "" {
 				fmt.Fprintf(&b, "\n  Hint: %s", hint)
+			} else if hint := relation(got, want); hint != "" {
+				fmt.Fprintf(&b, "\n  Hint: %s", hint)
+			} else if c.Hint != "" {
+				fmt.Fprintf(&b, "\n  Hint: %s", c.Hint)
 			} else if hasNaN(got) {
 				fmt.Fprintf(&b, "\n  Hint: NaN comes from log 0 or 0/0: look at the entries that are zero.")
 			}
@@ -95,55 +129,130 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 // matchMistake returns the hint of the first mistake that gives the student's
 // values and gradients on case c, or "".
 func matchMistake[F klloss.GraphFn](backend compute.Backend, mistakes []Mistake[F], got *klloss.Evaluation, c Case) string {
+	var evs []*klloss.Evaluation
 	for _, m := range mistakes {
 		ev, err := klloss.EvaluateWRT(backend, m.Fn, c.WRT, c.Inputs...)
 		if err == nil && compare(got, ev) == "" {
+			return m.Hint
+		}
+		evs = append(evs, ev)
+	}
+	// A mistake whose gradients the student's match, with values that differ
+	// by a constant (a term that does not depend on the inputs
+	// differentiated, such as the target's entropy), is the same mistake.
+	for i, m := range mistakes {
+		if ev := evs[i]; ev != nil && sameGradients(got, ev) && constantOffset(got.Value, ev.Value) {
 			return m.Hint
 		}
 	}
 	return ""
 }
 
-// compare returns "" when got matches want within the tolerances, and
-// otherwise a description of the first difference.
-func compare(got, want *klloss.Evaluation) string {
-	if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
-		return fmt.Sprintf("your result has shape %v, the reference %v", got.Shape, want.Shape)
+func sameGradients(got, want *klloss.Evaluation) bool {
+	if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) || len(want.Gradients) == 0 {
+		return false
 	}
-	if i := firstDifference(got.Value, want.Value); i >= 0 {
-		return fmt.Sprintf("value %s, want %s", brief(got.Value), brief(want.Value))
-	}
+	some := false
 	for k := range want.Gradients {
 		if want.Gradients[k] == nil {
 			continue
 		}
-		if k >= len(got.Gradients) || got.Gradients[k] == nil {
-			return fmt.Sprintf("the value matches, but your result has no gradient with respect to input %d", k+1)
+		if k >= len(got.Gradients) || verdict.FirstDifference(got.Gradients[k], want.Gradients[k]) >= 0 {
+			return false
 		}
-		if i := firstDifference(got.Gradients[k], want.Gradients[k]); i >= 0 {
-			return fmt.Sprintf("the value matches, but the gradient with respect to input %d differs: element %d is %.6g, want %.6g",
-				k+1, i, got.Gradients[k][i], want.Gradients[k][i])
+		some = true
+	}
+	return some
+}
+
+// constantOffset reports whether got − want is the same finite number for
+// every element.
+func constantOffset(got, want []float64) bool {
+	if len(got) != len(want) || len(got) == 0 {
+		return false
+	}
+	d := got[0] - want[0]
+	for i := range got {
+		e := got[i] - want[i]
+		if math.IsNaN(e) || math.IsInf(e, 0) || math.Abs(e-d) > verdict.Atol+verdict.Rtol*math.Abs(d) {
+			return false
 		}
+	}
+	return true
+}
+
+// relation describes how the student's values relate to the reference's when
+// they differ by a constant factor or a constant offset, the signature of
+// common mistakes (a mean where a sum is meant, a log in another base, a
+// missing or extra term), or "".
+func relation(got, want *klloss.Evaluation) string {
+	g, w := got.Value, want.Value
+	if len(g) != len(w) || len(g) == 0 {
+		return ""
+	}
+	ratio, ok := math.NaN(), true
+	for i := range g {
+		if math.Abs(w[i]) < 1e-6 {
+			if math.Abs(g[i]) > 1e-6 {
+				ok = false
+			}
+			continue
+		}
+		r := g[i] / w[i]
+		if math.IsNaN(ratio) {
+			ratio = r
+		} else if math.Abs(r-ratio) > 1e-3*math.Abs(ratio) {
+			ok = false
+		}
+	}
+	// With one value, any two numbers have a ratio and an offset: only the
+	// telling ones (simple fractions, ln 2) are reported.
+	single := len(g) == 1
+	lnTwo := math.Abs(ratio-math.Ln2) < 1e-3 || math.Abs(ratio-1/math.Ln2) < 1e-3
+	if ok && !math.IsNaN(ratio) && !math.IsInf(ratio, 0) && math.Abs(ratio-1) > 1e-3 &&
+		(!single || lnTwo || !strings.Contains(fraction(ratio), ".")) {
+		s := fmt.Sprintf("your value is exactly %s times the reference", fraction(ratio))
+		switch {
+		case lnTwo:
+			return s + ": a logarithm in another base (log₂ instead of the natural log, or the reverse)?"
+		case ratio < 0:
+			return s + ": check the sign."
+		case ratio < 1:
+			return s + ": a mean where a sum is meant (over the classes, or the samples)?"
+		default:
+			return s + ": a sum where a mean is meant?"
+		}
+	}
+	if constantOffset(g, w) && (!single || math.Abs(math.Abs(g[0]-w[0])-math.Ln2) < 1e-4) {
+		d := g[0] - w[0]
+		s := fmt.Sprintf("your value is the reference plus a constant %.6g", d)
+		if math.Abs(math.Abs(d)-math.Ln2) < 1e-4 {
+			return fmt.Sprintf("your value is the reference %+.4f, exactly %sln 2: a factor 2 (or ½) inside a logarithm, or a term of log 2 too many?", d, map[bool]string{true: "+", false: "−"}[d > 0])
+		}
+		if sameGradients(got, want) {
+			return s + ", with the right gradient: a term that does not depend on the inputs is missing or extra."
+		}
+		return s + "."
 	}
 	return ""
 }
 
-// firstDifference returns the index of the first element of got that is not
-// within the tolerances of want, or -1.
-func firstDifference(got, want []float64) int {
-	if len(got) != len(want) {
-		return 0
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if math.IsInf(w, 0) && g == w {
-			continue
-		}
-		if !(math.Abs(g-w) <= Atol+Rtol*math.Abs(w)) {
-			return i
+// fraction writes simple ratios as fractions (⅓ reads better than 0.333333).
+func fraction(r float64) string {
+	for d := 2; d <= 12; d++ {
+		for n := -12; n <= 12; n++ {
+			if n != 0 && n%d != 0 && math.Abs(r-float64(n)/float64(d)) < 1e-4 {
+				return fmt.Sprintf("%d/%d", n, d)
+			}
 		}
 	}
-	return -1
+	return fmt.Sprintf("%.6g", r)
+}
+
+// compare returns "" when got matches want within the tolerances, and
+// otherwise a description of the first difference.
+func compare(got, want *klloss.Evaluation) string {
+	return verdict.Compare(got.Shape, got.Value, got.Gradients, want.Shape, want.Value, want.Gradients)
 }
 
 func hasNaN(ev *klloss.Evaluation) bool {
@@ -160,21 +269,4 @@ func hasNaN(ev *klloss.Evaluation) bool {
 		}
 	}
 	return false
-}
-
-// brief formats a few values for a report.
-func brief(v []float64) string {
-	const most = 4
-	parts := make([]string, 0, most+1)
-	for i, x := range v {
-		if i == most {
-			parts = append(parts, "…")
-			break
-		}
-		parts = append(parts, fmt.Sprintf("%.6g", x))
-	}
-	if len(v) == 1 {
-		return parts[0]
-	}
-	return "[" + strings.Join(parts, " ") + "]"
 }

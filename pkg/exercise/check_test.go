@@ -2,6 +2,7 @@ package exercise
 
 import (
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -77,5 +78,36 @@ func TestTodoTrainsNothing(t *testing.T) {
 	}
 	if ev.Value[0] != 0 || ev.Gradients[0][0] != 0 || ev.Gradients[0][2] != 0 {
 		t.Errorf("Todo: value %v, gradient %v; want zeros", ev.Value, ev.Gradients[0])
+	}
+}
+
+func TestRelationHints(t *testing.T) {
+	Output = io.Discard
+	backend := goBackend(t)
+	reference := pairFn(klloss.ForwardKL)
+	meanOverClasses := func(p, q *graph.Node) *graph.Node {
+		return graph.ReduceMean(graph.Mul(p, graph.Sub(graph.Log(p), graph.Log(q))), -1)
+	}
+	plusLn2 := func(p, q *graph.Node) *graph.Node { return graph.AddScalar(klloss.ForwardKL(p, q), math.Ln2) }
+	soft := cases[1:]
+	for _, tc := range []struct {
+		name    string
+		student pairFn
+		want    string
+	}{
+		{"mean over classes", meanOverClasses, "exactly 1/3 times the reference: a mean where a sum is meant"},
+		{"off by ln 2", plusLn2, "exactly +ln 2"},
+	} {
+		r := check(backend, "KL", tc.student, reference, nil, soft)
+		if r.Passed || !strings.Contains(r.Report, tc.want) {
+			t.Errorf("%s: report lacks %q:\n%s", tc.name, tc.want, r.Report)
+		}
+	}
+	// A case's own hint, when nothing else explains the failure.
+	c := soft[0]
+	c.Hint = "what this case tests"
+	odd := func(p, q *graph.Node) *graph.Node { return graph.Square(klloss.ForwardKL(p, q)) }
+	if r := check(backend, "KL", odd, reference, nil, []Case{c}); !strings.Contains(r.Report, "Hint: what this case tests") {
+		t.Errorf("the case's hint is missing:\n%s", r.Report)
 	}
 }
