@@ -203,7 +203,7 @@ func newestSource(root string) (t time.Time, name string, err error) {
 		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "build") {
 			return filepath.SkipDir
 		}
-		if strings.HasSuffix(path, ".go") || d.Name() == "go.mod" {
+		if (strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go")) || d.Name() == "go.mod" {
 			info, err := d.Info()
 			if err != nil {
 				return err
