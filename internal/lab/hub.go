@@ -52,7 +52,15 @@ var hubTemplate = template.Must(template.New("hub").Funcs(template.FuncMap{"py":
 # Run the hub as root (PAM needs to read /etc/shadow, and each student's
 # server runs under the student's own account):
 #     jupyterhub -f THIS_FILE
+import os
+
 c = get_config()  # noqa
+
+# Debian's configurable-http-proxy loads its Node modules from
+# /usr/share/nodejs, where Debian's Node.js looks; a Node.js from elsewhere
+# (NodeSource's packages) does not look there unless told.
+if os.path.isdir("/usr/share/nodejs"):
+    os.environ["NODE_PATH"] = os.pathsep.join(p for p in (os.environ.get("NODE_PATH"), "/usr/share/nodejs") if p)
 
 # Where students connect, and the hub's and proxy's internal ports.
 c.JupyterHub.bind_url = {{py .BindURL}}
@@ -68,7 +76,7 @@ c.ConfigurableHTTPProxy.pid_file = {{py .ProxyPID}}
 # {{.Group}} may log in; admins too.
 c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
 c.PAMAuthenticator.allowed_groups = { {{- py .Group -}} }
-c.Authenticator.admin_users = { {{- range .Admins}}{{py .}}, {{end -}} }
+c.Authenticator.admin_users = set([ {{- range .Admins}}{{py .}}, {{end -}} ])
 # No PAM session per login: containers and most lab machines have no
 # systemd-logind for students' web sessions.
 c.PAMAuthenticator.open_sessions = False

@@ -188,7 +188,7 @@ func TestHubConfig(t *testing.T) {
 		`c.JupyterHub.bind_url = "http://127.0.0.1:8000"`,
 		`c.Spawner.cmd = ["/opt/klcourse/bin/klcourse", "lab", "start"]`,
 		`c.PAMAuthenticator.allowed_groups = {"klcourse-students"}`,
-		`c.Authenticator.admin_users = {"prof", }`,
+		`c.Authenticator.admin_users = set(["prof", ])`,
 		`c.JupyterHub.db_url = "sqlite:////var/lib/klcourse/hub/jupyterhub.sqlite"`,
 		`"A": "x\"y",`, `"KLCOURSE_QUICK": "1",`,
 	} {
