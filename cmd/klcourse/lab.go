@@ -132,8 +132,11 @@ func labStart(args []string) error {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "klcourse lab start: the course was not updated: %v\n", err)
 	}
-	if err := seedBuildCache(filepath.Join(prefix, "gocache")); err != nil {
+	if err := seedCache(filepath.Join(prefix, "gocache"), "GOCACHE", "go-build"); err != nil {
 		fmt.Fprintf(os.Stderr, "klcourse lab start: the Go build cache was not warmed: %v\n", err)
+	}
+	if err := seedCache(filepath.Join(prefix, "goplscache"), "GOPLSCACHE", "gopls"); err != nil {
+		fmt.Fprintf(os.Stderr, "klcourse lab start: gopls's cache was not warmed: %v\n", err)
 	}
 	singleuser, err := exec.LookPath("jupyterhub-singleuser")
 	if err != nil {
@@ -142,21 +145,22 @@ func labStart(args []string) error {
 	return syscall.Exec(singleuser, append([]string{singleuser}, args...), os.Environ())
 }
 
-// seedBuildCache copies the entries of the shared seed that the student's
-// Go build cache lacks (the cache stays the student's own: Go needs to
-// write it). A stamp file records which seed was copied.
-func seedBuildCache(seed string) error {
+// seedCache copies the entries of a shared seed that the student's cache
+// lacks (the Go build cache, or gopls's): the cache stays the student's own,
+// since Go and gopls need to write it. The cache is $envVar, else
+// ~/.cache/name. A stamp file records which seed was copied.
+func seedCache(seed, envVar, name string) error {
 	stamp, err := os.ReadFile(filepath.Join(seed, seedStamp))
 	if err != nil {
 		return fmt.Errorf("no seed at %s: %w", seed, err)
 	}
-	dst := os.Getenv("GOCACHE")
+	dst := os.Getenv(envVar)
 	if dst == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
 			return err
 		}
-		dst = filepath.Join(cache, "go-build")
+		dst = filepath.Join(cache, name)
 	}
 	if have, err := os.ReadFile(filepath.Join(dst, seedStamp)); err == nil && string(have) == string(stamp) {
 		return nil
@@ -184,7 +188,7 @@ func seedBuildCache(seed string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "klcourse: %d entries of the course's Go build cache copied into %s in %.1fs\n", n, dst, time.Since(start).Seconds())
+	fmt.Fprintf(os.Stderr, "klcourse: %d files of the course's %s cache copied into %s in %.1fs\n", n, name, dst, time.Since(start).Seconds())
 	return safefile.WriteBytes(filepath.Join(dst, seedStamp), stamp)
 }
 

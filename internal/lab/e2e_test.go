@@ -85,7 +85,9 @@ func TestLabEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	defer func() { t.Logf("the lab end-to-end test took %.0fs; screenshots and the hub's log in %s", time.Since(start).Seconds(), out) }()
+	defer func() {
+		t.Logf("the lab end-to-end test took %.0fs; screenshots and the hub's log in %s", time.Since(start).Seconds(), out)
+	}()
 
 	// A scratch place that the students can reach: the exchange, the
 	// instructor's course folder, the hub's state.
@@ -247,7 +249,7 @@ func completionCell(t *testing.T, b *browser.Browser, after int, screenshots boo
 		t.Fatal(err)
 	}
 	offered := fmt.Sprintf(`Array.from(document.querySelectorAll("#complete select option")).some(o => o.textContent.trim() == "LogSoftmax") || Jupyter.notebook.get_cell(%d).get_text().includes("graph.LogSoftmax")`, cell)
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(4 * time.Minute)
 	for {
 		// The first request can come before gopls has loaded the packages;
 		// press Tab again until it answers.
