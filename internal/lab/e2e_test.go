@@ -243,27 +243,30 @@ func studentSession(t *testing.T, base, name, password, answer, out string, scre
 // match, for Jupyter to complete it in place). It deletes the cell again.
 func completionCell(t *testing.T, b *browser.Browser, after int, screenshots bool, out string) {
 	cell := after + 1
-	b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.insert_cell_below("code", %d); Jupyter.notebook.select(%d); Jupyter.notebook.edit_mode(); return true })()`, after, cell), nil)
 	sel := ".cell.selected .CodeMirror textarea"
-	if err := b.Type(sel, "var _ = graph.LogS"); err != nil {
-		t.Fatal(err)
-	}
 	offered := fmt.Sprintf(`Array.from(document.querySelectorAll("#complete select option")).some(o => o.textContent.trim() == "LogSoftmax") || Jupyter.notebook.get_cell(%d).get_text().includes("graph.LogSoftmax")`, cell)
 	deadline := time.Now().Add(4 * time.Minute)
-	for {
-		// The first request can come before gopls has loaded the packages;
-		// press Tab again until it answers.
+	for attempt := 1; ; attempt++ {
+		// A fresh cell each time: the first requests can come before gopls
+		// has loaded the packages (GoNB gives it 8 s), and Jupyter's
+		// completer does not ask again in a cell whose request failed.
+		b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.insert_cell_below("code", %d); Jupyter.notebook.select(%d); Jupyter.notebook.edit_mode(); return true })()`, after, cell), nil)
+		if err := b.Type(sel, "var _ = graph.LogS"); err != nil {
+			t.Fatal(err)
+		}
 		if err := b.Type(sel, "\t"); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.WaitFor(offered, 15*time.Second); err == nil {
+		if err := b.WaitFor(offered, 20*time.Second); err == nil {
+			t.Logf("completion answered at attempt %d", attempt)
 			break
 		}
 		if time.Now().After(deadline) {
 			var opts []string
 			b.Eval(`Array.from(document.querySelectorAll("#complete select option")).map(o => o.textContent)`, &opts)
-			t.Fatalf("Tab after graph.LogS offered no graph.LogSoftmax (options %v)", opts)
+			t.Fatalf("Tab after graph.LogS offered no graph.LogSoftmax in %d attempts (options %v)", attempt, opts)
 		}
+		b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
 	}
 	var opts []string
 	b.Eval(`Array.from(document.querySelectorAll("#complete select option")).map(o => o.textContent)`, &opts)
