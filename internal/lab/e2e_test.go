@@ -136,8 +136,7 @@ func TestLabEndToEnd(t *testing.T) {
 
 	solution := answerFromSolution(t, filepath.Join(root, "solutions", e2eAssignment+".ipynb"))
 	for i, s := range students {
-		t.Run(s, func(t *testing.T) { studentSession(t, base, s, passwords[s], solution, out, i == 0) })
-		if t.Failed() {
+		if !t.Run(s, func(t *testing.T) { studentSession(t, base, s, passwords[s], solution, out, i == 0) }) && !submitted(ex, s) {
 			return
 		}
 	}
@@ -177,6 +176,17 @@ func TestLabEndToEnd(t *testing.T) {
 		t.Logf("%s's feedback page: %s", s, firstLines(text, 6))
 		b.Close()
 	}
+}
+
+// submitted reports whether the exchange holds a submission of student's.
+func submitted(ex Exchange, student string) bool {
+	subs, _ := ex.Submissions()
+	for _, s := range subs {
+		if s.Student == student {
+			return true
+		}
+	}
+	return false
 }
 
 // studentSession logs in, works the exercise and submits it.
@@ -264,7 +274,10 @@ func completionCell(t *testing.T, b *browser.Browser, after int, screenshots boo
 		if time.Now().After(deadline) {
 			var opts []string
 			b.Eval(`Array.from(document.querySelectorAll("#complete select option")).map(o => o.textContent)`, &opts)
-			t.Fatalf("Tab after graph.LogS offered no graph.LogSoftmax in %d attempts (options %v)", attempt, opts)
+			// Not fatal: the rest of the lab (submit, collect, grade, feedback) is still checked.
+			t.Errorf("Tab after graph.LogS offered no graph.LogSoftmax in %d attempts (options %v)", attempt, opts)
+			b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+			return
 		}
 		b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
 	}
