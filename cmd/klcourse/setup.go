@@ -33,6 +33,8 @@ type setupStep struct {
 	// fix returns the exact shell command a person runs to fix the step by
 	// hand; setup prints it for every step that is still missing.
 	fix func(env *setupEnv) string
+	// systemOnly steps run only with --system.
+	systemOnly bool
 }
 
 var setupSteps []setupStep
@@ -44,10 +46,14 @@ func registerSetupStep(s setupStep) {
 
 // setupEnv is what the setup steps share.
 type setupEnv struct {
-	root      string    // the klcourse module's root directory
-	home      string    // course.Home(): where tools are installed
-	checkOnly bool      // verify only, install nothing
-	out       io.Writer // progress and results
+	root      string // the klcourse module's root directory
+	home      string // course.Home(): where tools are installed
+	checkOnly bool   // verify only, install nothing
+	// system is set by --system: a machine-wide install for a lab, in home
+	// (the prefix, /opt/klcourse), with the kernel registered for every user
+	// (see setup_system.go).
+	system bool
+	out    io.Writer // progress and results
 	// kernelEnv collects environment variables that earlier steps want set in
 	// the GoNB kernel's environment (kernel.json); the kernel step writes them.
 	kernelEnv map[string]string
@@ -56,6 +62,8 @@ type setupEnv struct {
 func runSetup(args []string) error {
 	fs := newFlagSet("setup", "")
 	checkOnly := fs.Bool("check", false, "only verify; install nothing and print the command that fixes each missing piece")
+	system := fs.Bool("system", false, "install for every user of this machine (a lab): tools, ONNX Runtime, the course and its Go modules under --prefix, the kernel in "+systemKernelsDir+", JupyterHub")
+	prefix := fs.String("prefix", defaultSystemPrefix, "with --system: where the shared install goes")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -68,9 +76,17 @@ func runSetup(args []string) error {
 		return fmt.Errorf("cannot find the course's home directory: %w (set %s)", err, course.HomeEnv)
 	}
 	env := &setupEnv{root: root, home: home, checkOnly: *checkOnly, out: os.Stdout, kernelEnv: map[string]string{}}
-	fmt.Fprintf(env.out, "klcourse setup: module %s, tools in %s\n", root, home)
+	if *system {
+		if err := prepareSystem(env, *prefix); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.out, "klcourse setup: module %s, tools in %s\n", root, env.home)
 	var missing []setupStep
 	for _, s := range setupSteps {
+		if s.systemOnly && !env.system {
+			continue
+		}
 		if !runSetupStep(env, s) {
 			missing = append(missing, s)
 		}
@@ -81,7 +97,7 @@ func runSetup(args []string) error {
 	}
 	fmt.Fprintln(env.out, "\nMissing; run these commands to fix:")
 	for _, s := range missing {
-		fmt.Fprintf(env.out, "  %-12s %s\n", s.name+":", s.fix(env))
+		fmt.Fprintf(env.out, "  %-13s %s\n", s.name+":", s.fix(env))
 	}
 	return errSilent
 }

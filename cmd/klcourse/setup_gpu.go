@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/go-xla/installer"
 	"github.com/klcourse/klcourse/pkg/backend"
@@ -29,6 +30,9 @@ func checkCUDAPlugin(env *setupEnv) (string, error) {
 		return "no NVIDIA GPU here: not needed", nil
 	}
 	if plugin := backend.CUDAPlugin(); plugin != "" {
+		if home, err := os.UserHomeDir(); env.system && err == nil && strings.HasPrefix(plugin, home+"/") {
+			return "", fmt.Errorf("the CUDA PJRT plugin %s is in %s's home: students cannot use it", plugin, home)
+		}
 		return plugin, nil
 	}
 	return "", errors.New("this machine has an NVIDIA GPU but no CUDA PJRT plugin")
@@ -46,5 +50,13 @@ func installCUDAPlugin(env *setupEnv) error {
 	if err != nil {
 		return err
 	}
+	if env.system {
+		lib = systemPJRTLib // where the backend package looks for every user
+	}
 	return installer.CudaAutoInstall(filepath.Join(lib, "go-xla"), true, installer.Normal)
 }
+
+// systemPJRTLib is where "setup --system" installs the CUDA PJRT plugin:
+// the backend package finds it there for every user, and passes
+// preallocate=false so that the students' kernels share the GPU.
+const systemPJRTLib = "/usr/local/lib"

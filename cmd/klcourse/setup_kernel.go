@@ -140,7 +140,10 @@ func wantKernelSpec(env *setupEnv) (kernelSpec, error) {
 // kernelDir returns the directory of the course's kernel spec: under the
 // Jupyter data directory that the notebook Python reports, which honours
 // JUPYTER_DATA_DIR.
-func kernelDir() (string, error) {
+func kernelDir(env *setupEnv) (string, error) {
+	if env.system {
+		return filepath.Join(systemKernelsDir, kernelName), nil
+	}
 	dataDir := os.Getenv("JUPYTER_DATA_DIR")
 	if dataDir == "" {
 		if python, err := nbrun.FindPython(); err == nil {
@@ -168,7 +171,7 @@ func checkKernel(env *setupEnv) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := kernelDir()
+	dir, err := kernelDir(env)
 	if err != nil {
 		return "", err
 	}
@@ -197,7 +200,7 @@ func installKernel(env *setupEnv) error {
 	if err != nil {
 		return err
 	}
-	dir, err := kernelDir()
+	dir, err := kernelDir(env)
 	if err != nil {
 		return err
 	}

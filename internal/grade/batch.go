@@ -83,7 +83,9 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 				}
 				return nil
 			}
-			if info.Mode().IsRegular() {
+			// nbgrader's submitted/STUDENT/ASSIGNMENT/ also holds the
+			// submission's timestamp.txt (klcourse lab collect writes it).
+			if info.Mode().IsRegular() && name != "timestamp.txt" {
 				files = append(files, path)
 			}
 			return nil

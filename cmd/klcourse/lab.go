@@ -1,0 +1,326 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/klcourse/klcourse/internal/lab"
+	"github.com/klcourse/klcourse/internal/safefile"
+)
+
+func init() {
+	register(command{
+		name:    "lab",
+		summary: "the course in a computer lab: JupyterHub, students' copies, submit, collect, feedback",
+		run:     runLab,
+	})
+}
+
+const labUsage = `Usage: klcourse lab SUBCOMMAND [FLAGS] [ARGS]
+
+For students (in a terminal, or in a notebook cell as !klcourse lab submit NAME):
+  submit NOTEBOOK       submit an exercise (a path, or a name in ~/klcourse/exercises);
+                        every submission is kept, time-stamped; the latest one is graded
+
+For instructors (as root, on the lab machine):
+  collect [--course DIR]            copy every student's latest submission into
+                                    DIR/submitted/STUDENT/ASSIGNMENT/ (what "klcourse grade" reads)
+  release-feedback --from DIR --assignment NAME
+                                    copy klcourse grade's DIR/feedback/STUDENT.html into each
+                                    student's ~/klcourse/feedback/NAME/NAME.html (without
+                                    --assignment: nbgrader's DIR/feedback/STUDENT/ASSIGNMENT/*)
+  hub-config [FLAGS]                print (or --out) a jupyterhub_config.py
+
+Run by the hub for each student:
+  start ARGS...         update ~/klcourse from the course release, warm the Go build
+                        cache, then exec jupyterhub-singleuser ARGS...
+  sync [--from DIR] [--to DIR]      only the update of ~/klcourse
+`
+
+func runLab(args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(os.Stderr, labUsage)
+		if len(args) == 0 {
+			return usageError("a subcommand is needed")
+		}
+		return nil
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "start":
+		return labStart(rest)
+	case "sync":
+		return labSync(rest)
+	case "submit":
+		return labSubmit(rest)
+	case "collect":
+		return labCollect(rest)
+	case "release-feedback":
+		return labReleaseFeedback(rest)
+	case "hub-config":
+		return labHubConfig(rest)
+	}
+	return usageError("unknown subcommand %q (see klcourse lab help)", sub)
+}
+
+// labPrefix is the shared install this klcourse belongs to: the directory
+// above its bin/.
+func labPrefix() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return defaultSystemPrefix
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	if filepath.Base(filepath.Dir(exe)) != "bin" {
+		return defaultSystemPrefix // "go run": not an installed tool
+	}
+	return filepath.Dir(filepath.Dir(exe))
+}
+
+func studentCourseDir() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, lab.CourseDir), nil
+}
+
+func labSync(args []string) error {
+	fs := newFlagSet("lab sync", "")
+	to, _ := studentCourseDir()
+	from := fs.String("from", filepath.Join(labPrefix(), "course"), "the course release")
+	dst := fs.String("to", to, "the student's copy")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return syncReport(*from, *dst, os.Stdout)
+}
+
+func syncReport(from, to string, w io.Writer) error {
+	rep, err := lab.Sync(from, to)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "klcourse: %s updated from %s: %d new, %d updated, %d restored, %d kept as you changed them\n",
+		to, from, len(rep.Added), len(rep.Updated), len(rep.Restored), len(rep.Kept))
+	for _, k := range rep.Kept {
+		fmt.Fprintf(w, "  kept your version of %s (the course's is in %s)\n", k, filepath.Join(from, k))
+	}
+	return nil
+}
+
+// labStart is the command the hub runs as each student: it never fails the
+// login over the copy or the cache (a student with a full disk still gets
+// their server, and the log says why), then becomes jupyterhub-singleuser.
+func labStart(args []string) error {
+	prefix := labPrefix()
+	to, err := studentCourseDir()
+	if err == nil {
+		err = syncReport(filepath.Join(prefix, "course"), to, os.Stderr)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "klcourse lab start: the course was not updated: %v\n", err)
+	}
+	if err := seedCache(filepath.Join(prefix, "gocache"), "GOCACHE", "go-build"); err != nil {
+		fmt.Fprintf(os.Stderr, "klcourse lab start: the Go build cache was not warmed: %v\n", err)
+	}
+	if err := seedCache(filepath.Join(prefix, "goplscache"), "GOPLSCACHE", "gopls"); err != nil {
+		fmt.Fprintf(os.Stderr, "klcourse lab start: gopls's cache was not warmed: %v\n", err)
+	}
+	singleuser, err := exec.LookPath("jupyterhub-singleuser")
+	if err != nil {
+		return fmt.Errorf("jupyterhub-singleuser is not installed: %w", err)
+	}
+	return syscall.Exec(singleuser, append([]string{singleuser}, args...), os.Environ())
+}
+
+// seedCache copies the entries of a shared seed that the student's cache
+// lacks (the Go build cache, or gopls's): the cache stays the student's own,
+// since Go and gopls need to write it. The cache is $envVar, else
+// ~/.cache/name. A stamp file records which seed was copied.
+func seedCache(seed, envVar, name string) error {
+	stamp, err := os.ReadFile(filepath.Join(seed, seedStamp))
+	if err != nil {
+		return fmt.Errorf("no seed at %s: %w", seed, err)
+	}
+	dst := os.Getenv(envVar)
+	if dst == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return err
+		}
+		dst = filepath.Join(cache, name)
+	}
+	if have, err := os.ReadFile(filepath.Join(dst, seedStamp)); err == nil && string(have) == string(stamp) {
+		return nil
+	}
+	start := time.Now()
+	n := 0
+	err = filepath.WalkDir(seed, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(seed, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() || d.Name() == seedStamp || d.Name() == "trim.txt" {
+			return nil
+		}
+		if _, err := os.Lstat(target); err == nil {
+			return nil
+		}
+		n++
+		return copyPlain(path, target)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "klcourse: %d files of the course's %s cache copied into %s in %.1fs\n", n, name, dst, time.Since(start).Seconds())
+	return safefile.WriteBytes(filepath.Join(dst, seedStamp), stamp)
+}
+
+func copyPlain(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	return out.Close()
+}
+
+func labExchange(course string) lab.Exchange {
+	root := os.Getenv("KLCOURSE_EXCHANGE")
+	if root == "" {
+		root = lab.DefaultExchangeRoot
+	}
+	return lab.Exchange{Root: root, Course: course}
+}
+
+func labSubmit(args []string) error {
+	fs := newFlagSet("lab submit", "NOTEBOOK")
+	courseID := fs.String("course-id", labCourseID, "the course in the exchange")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("submit takes one notebook: a path, or the name of an exercise in ~/%s/exercises", lab.CourseDir)
+	}
+	path := pos[0]
+	if _, err := os.Stat(path); err != nil && !strings.ContainsRune(path, filepath.Separator) {
+		dir, derr := studentCourseDir()
+		if derr != nil {
+			return derr
+		}
+		path = filepath.Join(dir, "exercises", strings.TrimSuffix(path, ".ipynb")+".ipynb")
+	}
+	me, err := user.Current()
+	if err != nil {
+		return err
+	}
+	ex := labExchange(*courseID)
+	now := time.Now()
+	dir, err := ex.Submit(me.Username, path, now)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Submitted %s as %s, assignment %s, at %s.\n(%s; every submission is kept, the latest one is graded; remember to save the notebook before submitting)\n",
+		path, me.Username, lab.AssignmentOf(path), now.UTC().Format(lab.TimestampFormat), filepath.Base(dir))
+	return nil
+}
+
+func labCollect(args []string) error {
+	fs := newFlagSet("lab collect", "")
+	courseDir := fs.String("course", ".", "the instructor's course directory: submissions go to its submitted/")
+	courseID := fs.String("course-id", labCourseID, "the course in the exchange")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	got, err := labExchange(*courseID).Collect(*courseDir)
+	for _, s := range got {
+		fmt.Printf("collected  %-16s %-28s %s\n", s.Student, s.Assignment, s.Time.Format(lab.TimestampFormat))
+	}
+	fmt.Printf("%d new submissions in %s\n", len(got), filepath.Join(*courseDir, "submitted"))
+	return err
+}
+
+func labReleaseFeedback(args []string) error {
+	fs := newFlagSet("lab release-feedback", "")
+	courseDir := fs.String("from", ".", "the folder with feedback/: klcourse grade's --out (then name --assignment), or nbgrader's course directory")
+	assignment := fs.String("assignment", "", "the assignment of klcourse grade's feedback/STUDENT.html pages")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("releasing feedback writes into the students' homes: run it as root")
+	}
+	got, err := lab.ReleaseFeedback(*courseDir, *assignment, lab.LookupStudent)
+	for _, r := range got {
+		fmt.Printf("released  %-16s %-28s %s\n", r.Student, r.Assignment, r.Path)
+	}
+	return err
+}
+
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+func labHubConfig(args []string) error {
+	def := lab.DefaultHubConfig(labPrefix())
+	fs := newFlagSet("lab hub-config", "")
+	out := fs.String("out", "", "write the configuration here (default: print it)")
+	fs.StringVar(&def.IP, "ip", def.IP, "the address students connect to (empty: every interface)")
+	fs.IntVar(&def.Port, "port", def.Port, "the port students connect to")
+	fs.IntVar(&def.HubPort, "hub-port", def.HubPort, "the hub's internal port")
+	fs.IntVar(&def.ProxyAPIPort, "proxy-api-port", def.ProxyAPIPort, "the proxy's internal API port")
+	fs.StringVar(&def.State, "state", def.State, "the hub's state directory")
+	fs.StringVar(&def.Klcourse, "klcourse", def.Klcourse, "the installed course tool")
+	fs.StringVar(&def.Group, "group", def.Group, "the Unix group of the students")
+	var admins, env repeated
+	fs.Var(&admins, "admin", "an admin account (repeatable)")
+	fs.Var(&env, "env", "KEY=VALUE for every student's server and kernel (repeatable)")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	def.Admins = admins
+	def.Env = map[string]string{}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usageError("--env %q: want KEY=VALUE", kv)
+		}
+		def.Env[k] = v
+	}
+	data, err := def.Render()
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = os.Stdout.Write(data)
+		return err
+	}
+	return safefile.WriteBytes(*out, data)
+}

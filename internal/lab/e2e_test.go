@@ -1,0 +1,556 @@
+package lab
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/klcourse/klcourse/internal/browser"
+	"github.com/klcourse/klcourse/internal/notebook"
+)
+
+// RequireEnv, set to 1, runs the end-to-end test and turns its skips into
+// failures (for a machine that is meant to be a lab).
+const RequireEnv = "KLCOURSE_REQUIRE_LAB"
+
+// OutEnv names the folder where the end-to-end test keeps its screenshots
+// and the hub's log; build/lab-test in the module when unset.
+const OutEnv = "KLCOURSE_LAB_OUT"
+
+// The exercise the test works, and the cells it touches (by their content,
+// not their index, so that the exercise can change).
+const (
+	e2eAssignment = "03_reverse_kl_fit"
+	todoMarker    = "// TODO: write your code here."
+)
+
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf(RequireEnv+"=1, but "+format, args...)
+	}
+	t.Skipf("lab end-to-end test skipped: "+format, args...)
+}
+
+// TestLabEndToEnd is the lab as students and an instructor use it: the hub
+// on 127.0.0.1, two throw-away student accounts that log in through the
+// login page in headless Chromium, work the exercise in the notebook's web
+// interface (run cells, write the answer, self-check, Tab completion) and
+// submit; then collect, grade and release the feedback, which each
+// student opens in the browser. Everything it starts is stopped and the
+// accounts are removed.
+func TestLabEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("lab end-to-end test skipped in -short mode (it takes minutes)")
+	}
+	if os.Getenv(RequireEnv) != "1" {
+		// It creates and removes system accounts and takes many minutes:
+		// it runs only where asked for, on a machine meant to be a lab.
+		t.Skip("lab end-to-end test skipped: it runs only with " + RequireEnv + "=1, as root, after `klcourse setup --system` (README, \"A computer lab\")")
+	}
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "it must run as root (it creates accounts and runs JupyterHub, which runs each student's server as the student)")
+	}
+	for _, tool := range []string{"jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy", "useradd", "userdel", "chpasswd"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipOrFail(t, "%s is not installed (Debian: apt-get install jupyterhub)", tool)
+		}
+	}
+	if _, err := browser.Find(); err != nil {
+		skipOrFail(t, "%v", err)
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "/opt/klcourse"
+	klcourse := filepath.Join(prefix, "bin", "klcourse")
+	check := exec.Command(klcourse, "setup", "--system", "--check", "--prefix", prefix)
+	check.Dir = root
+	if out, err := check.CombinedOutput(); err != nil {
+		skipOrFail(t, "the machine-wide install is missing or out of date; run `go run ./cmd/klcourse setup --system` as root first:\n%s", out)
+	}
+	out := os.Getenv(OutEnv)
+	if out == "" {
+		out = filepath.Join(root, "build", "lab-test")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	defer func() {
+		t.Logf("the lab end-to-end test took %.0fs; screenshots and the hub's log in %s", time.Since(start).Seconds(), out)
+	}()
+
+	// A scratch place that the students can reach: the exchange, the
+	// instructor's course folder, the hub's state.
+	scratch, err := os.MkdirTemp("", "klcourse-lab-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(scratch) })
+	if err := os.Chmod(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ex := Exchange{Root: filepath.Join(scratch, "exchange"), Course: "klcourse"}
+	if err := ex.Create(); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(scratch, "hub")
+	if err := os.Mkdir(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two throw-away students.
+	var rnd [3]byte
+	rand.Read(rnd[:])
+	tag := hex.EncodeToString(rnd[:])
+	students := []string{"klta" + tag, "kltb" + tag}
+	passwords := map[string]string{}
+	for _, s := range students {
+		pw := s + "-pw-" + tag
+		passwords[s] = pw
+		addStudent(t, s, pw)
+	}
+
+	// The hub, with the configuration "klcourse lab hub-config" generates.
+	port, hubPort, apiPort := freePort(t), freePort(t), freePort(t)
+	cfg := filepath.Join(state, "jupyterhub_config.py")
+	gen := exec.Command(klcourse, "lab", "hub-config", "--out", cfg, "--ip", "127.0.0.1",
+		"--port", strconv.Itoa(port), "--hub-port", strconv.Itoa(hubPort), "--proxy-api-port", strconv.Itoa(apiPort),
+		"--state", state, "--klcourse", klcourse,
+		"--env", "KLCOURSE_EXCHANGE="+ex.Root, "--env", "KLCOURSE_QUICK=1")
+	if b, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("hub-config: %v\n%s", err, b)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	stopHub := startHub(t, cfg, state, filepath.Join(out, "hub.log"), base)
+	defer stopHub()
+
+	solution := answerFromSolution(t, filepath.Join(root, "solutions", e2eAssignment+".ipynb"))
+	for i, s := range students {
+		if !t.Run(s, func(t *testing.T) { studentSession(t, base, s, passwords[s], solution, out, i == 0) }) && !submitted(ex, s) {
+			return
+		}
+	}
+
+	// The instructor: collect, grade, release the feedback.
+	course := filepath.Join(scratch, "course")
+	run(t, root, []string{"KLCOURSE_EXCHANGE=" + ex.Root}, klcourse, "lab", "collect", "--course", course)
+	for _, s := range students {
+		if _, err := os.Stat(filepath.Join(course, "submitted", s, e2eAssignment, e2eAssignment+".ipynb")); err != nil {
+			t.Fatalf("collect: %v", err)
+		}
+	}
+	graded := filepath.Join(course, "graded", e2eAssignment)
+	run(t, root, nil, "go", "run", "./cmd/klcourse", "grade", "--quick", "--solution", filepath.Join("solutions", e2eAssignment+".ipynb"),
+		"--out", graded, filepath.Join(course, "submitted"))
+	run(t, root, nil, klcourse, "lab", "release-feedback", "--from", graded, "--assignment", e2eAssignment)
+
+	// Each student reads the feedback in the browser.
+	for i, s := range students {
+		b := login(t, base, s, passwords[s], "", false)
+		url := fmt.Sprintf("%s/user/%s/files/%s/feedback/%s/%s.html", base, s, CourseDir, e2eAssignment, e2eAssignment)
+		if err := b.Load(url); err != nil {
+			b.Close()
+			t.Fatal(err)
+		}
+		var text string
+		if err := b.Eval(`document.body.innerText`, &text); err != nil {
+			b.Close()
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, s) {
+			t.Errorf("%s's feedback page does not name the student:\n%s", s, text)
+		}
+		if i == 0 {
+			shot(t, b, filepath.Join(out, "feedback.png"))
+		}
+		t.Logf("%s's feedback page: %s", s, firstLines(text, 6))
+		b.Close()
+	}
+}
+
+// submitted reports whether the exchange holds a submission of student's.
+func submitted(ex Exchange, student string) bool {
+	subs, _ := ex.Submissions()
+	for _, s := range subs {
+		if s.Student == student {
+			return true
+		}
+	}
+	return false
+}
+
+// studentSession logs in, works the exercise and submits it.
+func studentSession(t *testing.T, base, name, password, answer, out string, screenshots bool) {
+	b := login(t, base, name, password, filepath.Join(out, "login.png"), screenshots)
+	defer b.Close()
+	// The exercises were copied into the student's home on the first login.
+	nbURL := fmt.Sprintf("%s/user/%s/notebooks/%s/exercises/%s.ipynb", base, name, CourseDir, e2eAssignment)
+	if err := b.Load(nbURL); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, b, `window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()`, 2*time.Minute)
+	var kernel string
+	if err := b.Eval(`Jupyter.notebook.kernel.name`, &kernel); err != nil || kernel != "gonb" {
+		t.Fatalf("the exercise runs on kernel %q (%v), want gonb", kernel, err)
+	}
+	todo := cellIndex(t, b, todoMarker)
+	check := cellIndex(t, b, "exercise.Check(")
+	// Run every cell above the TODO from the web interface: the toolbar's
+	// Run button on each selected cell.
+	for i := 0; i < todo; i++ {
+		runCell(t, b, i)
+	}
+	// Write the answer into the TODO cell, then run it and everything up to
+	// the self-check.
+	if err := b.Eval(fmt.Sprintf(`(function(){ var c = Jupyter.notebook.get_cell(%d); c.set_text(%s); return true })()`, todo, strconv.Quote(answer)), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := todo; i <= check; i++ {
+		runCell(t, b, i)
+	}
+	verdict := cellOutput(t, b, check)
+	if !strings.Contains(verdict, "PASS") {
+		t.Fatalf("the self-check did not pass; the page shows:\n%s", verdict)
+	}
+	t.Logf("self-check on the page: %s", firstLines(verdict, 3))
+	if screenshots {
+		b.Eval(fmt.Sprintf(`Jupyter.notebook.get_cell(%d).element[0].scrollIntoView()`, check), nil)
+		shot(t, b, filepath.Join(out, "exercise-pass.png"))
+	}
+
+	// Tab completion from the kernel (GoNB asks gopls): a new cell below the
+	// self-check, typed key by key.
+	completionCell(t, b, check, screenshots, out)
+
+	// Save (the toolbar's button) and submit from a cell.
+	if err := b.Click(`button[data-jupyter-action="jupyter-notebook:save-notebook"]`); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, b, `!Jupyter.notebook.dirty`, 30*time.Second)
+	n := cellCount(t, b)
+	b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.insert_cell_below("code", %d); Jupyter.notebook.select(%d); Jupyter.notebook.edit_mode(); return true })()`, n-1, n), nil)
+	if err := b.Type(".cell.selected .CodeMirror textarea", "!klcourse lab submit "+e2eAssignment); err != nil {
+		t.Fatal(err)
+	}
+	runCell(t, b, n)
+	if got := cellOutput(t, b, n); !strings.Contains(got, "Submitted") || !strings.Contains(got, name) {
+		t.Fatalf("submitting from a cell printed:\n%s", got)
+	}
+}
+
+// completionCell types `graph.LogS` and Tab in a new cell and waits for
+// the completion list to offer graph.LogSoftmax (or, when it is the only
+// match, for Jupyter to complete it in place). It deletes the cell again.
+func completionCell(t *testing.T, b *browser.Browser, after int, screenshots bool, out string) {
+	cell := after + 1
+	sel := ".cell.selected .CodeMirror textarea"
+	offered := fmt.Sprintf(`Array.from(document.querySelectorAll("#complete select option")).some(o => o.textContent.trim() == "LogSoftmax") || Jupyter.notebook.get_cell(%d).get_text().includes("graph.LogSoftmax")`, cell)
+	deadline := time.Now().Add(4 * time.Minute)
+	for attempt := 1; ; attempt++ {
+		// A fresh cell each time: the first requests can come before gopls
+		// has loaded the packages (GoNB gives it 8 s), and Jupyter's
+		// completer does not ask again in a cell whose request failed.
+		b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.insert_cell_below("code", %d); Jupyter.notebook.select(%d); Jupyter.notebook.edit_mode(); return true })()`, after, cell), nil)
+		if err := b.Type(sel, "var _ = graph.LogS"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Type(sel, "\t"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.WaitFor(offered, 20*time.Second); err == nil {
+			t.Logf("completion answered at attempt %d", attempt)
+			break
+		}
+		if time.Now().After(deadline) {
+			var opts []string
+			b.Eval(`Array.from(document.querySelectorAll("#complete select option")).map(o => o.textContent)`, &opts)
+			// Not fatal: the rest of the lab (submit, collect, grade, feedback) is still checked.
+			t.Errorf("Tab after graph.LogS offered no graph.LogSoftmax in %d attempts (options %v)", attempt, opts)
+			b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+			return
+		}
+		b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+	}
+	var opts []string
+	b.Eval(`Array.from(document.querySelectorAll("#complete select option")).map(o => o.textContent)`, &opts)
+	t.Logf("Tab after graph.LogS: offered %v", opts)
+	if screenshots {
+		shot(t, b, filepath.Join(out, "completion.png"))
+	}
+	b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+}
+
+// login opens the login page, signs in and waits for the student's server.
+func login(t *testing.T, base, name, password, screenshot string, keep bool) *browser.Browser {
+	t.Helper()
+	b, err := browser.Start(browser.Options{Timeout: 3 * time.Minute, Width: 1280, Height: 900})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Load(base + "/hub/login"); err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	if err := b.Type("#username_input", name); err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	if err := b.Type("#password_input", password); err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	if keep && screenshot != "" {
+		shot(t, b, screenshot)
+	}
+	if err := b.Click("#login_submit"); err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	waitJS(t, b, fmt.Sprintf(`location.pathname.startsWith("/user/%s/tree")`, name), 3*time.Minute)
+	return b
+}
+
+func waitJS(t *testing.T, b *browser.Browser, js string, timeout time.Duration) {
+	t.Helper()
+	if err := b.WaitFor(js, timeout); err != nil {
+		var where, text string
+		b.Eval(`location.href`, &where)
+		b.Eval(`document.body ? document.body.innerText.slice(0, 2000) : ""`, &text)
+		t.Fatalf("%v\npage %s:\n%s", err, where, text)
+	}
+}
+
+func cellCount(t *testing.T, b *browser.Browser) int {
+	var n int
+	if err := b.Eval(`Jupyter.notebook.ncells()`, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// cellIndex returns the index of the first code cell whose text contains s.
+func cellIndex(t *testing.T, b *browser.Browser, s string) int {
+	t.Helper()
+	var i int
+	js := fmt.Sprintf(`Jupyter.notebook.get_cells().findIndex(c => c.cell_type == "code" && c.get_text().includes(%s))`, strconv.Quote(s))
+	if err := b.Eval(js, &i); err != nil || i < 0 {
+		t.Fatalf("no code cell with %q in the exercise (%v)", s, err)
+	}
+	return i
+}
+
+var promptDone = regexp.MustCompile(`\[\d+\]`)
+
+// runCell selects cell i, clicks the toolbar's Run button and waits until
+// the cell's prompt shows its execution count.
+func runCell(t *testing.T, b *browser.Browser, i int) {
+	t.Helper()
+	var typ string
+	b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.select(%d); return Jupyter.notebook.get_cell(%d).cell_type })()`, i, i), &typ)
+	if err := b.Click(`button[data-jupyter-action="jupyter-notebook:run-cell-and-select-next"]`); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "code" {
+		return
+	}
+	start := time.Now()
+	deadline := start.Add(4 * time.Minute)
+	for {
+		var prompt string
+		b.Eval(fmt.Sprintf(`Jupyter.notebook.get_cell(%d).element.find(".input_prompt").text()`, i), &prompt)
+		if promptDone.MatchString(prompt) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cell %d still running after %v (prompt %q); output so far:\n%s", i, time.Since(start), prompt, cellOutput(t, b, i))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if out := cellOutput(t, b, i); strings.Contains(out, "panic:") || strings.Contains(out, "cannot") && strings.Contains(out, "compil") {
+		t.Fatalf("cell %d failed:\n%s", i, out)
+	}
+	t.Logf("cell %d ran in %.1fs", i, time.Since(start).Seconds())
+}
+
+func cellOutput(t *testing.T, b *browser.Browser, i int) string {
+	var s string
+	b.Eval(fmt.Sprintf(`Jupyter.notebook.get_cell(%d).element.find(".output_area").text()`, i), &s)
+	return s
+}
+
+func shot(t *testing.T, b *browser.Browser, path string) {
+	t.Helper()
+	if err := b.Screenshot(path); err != nil {
+		t.Errorf("screenshot %s: %v", path, err)
+		return
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// answerFromSolution returns the solution's TODO cell, the markers taken
+// out: what a student who solved the exercise would have written.
+func answerFromSolution(t *testing.T, path string) string {
+	nb, err := notebook.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range nb.Cells {
+		if c.Type != "code" || !strings.Contains(c.Source, "// BEGIN SOLUTION") {
+			continue
+		}
+		var lines []string
+		for _, l := range strings.Split(c.Source, "\n") {
+			if s := strings.TrimSpace(l); strings.HasPrefix(s, "// BEGIN SOLUTION") || strings.HasPrefix(s, "// END SOLUTION") {
+				continue
+			}
+			lines = append(lines, l)
+		}
+		return strings.Join(lines, "\n")
+	}
+	t.Fatalf("%s has no solution cell", path)
+	return ""
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func run(t *testing.T, dir string, env []string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("$ %s %s  (%.1fs)\n%s", name, strings.Join(args, " "), time.Since(start).Seconds(), out)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// addStudent creates a local account in the student group with a
+// password; the test's cleanup removes it, home included, after killing
+// whatever still runs under it.
+func addStudent(t *testing.T, name, password string) {
+	t.Helper()
+	if out, err := exec.Command("useradd", "--create-home", "--shell", "/bin/bash", "--groups", StudentGroup, name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd %s: %v\n%s", name, err, out)
+	}
+	t.Cleanup(func() {
+		killUser(t, name)
+		if out, err := exec.Command("userdel", "--remove", name).CombinedOutput(); err != nil {
+			t.Errorf("userdel %s: %v\n%s", name, err, out)
+		}
+	})
+	cmd := exec.Command("chpasswd")
+	cmd.Stdin = strings.NewReader(name + ":" + password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd: %v\n%s", err, out)
+	}
+}
+
+// killUser kills, by pid, the processes that run as the test's account
+// (there should be none once the hub has stopped; it reports any).
+func killUser(t *testing.T, name string) {
+	out, _ := exec.Command("ps", "-u", name, "-o", "pid=,args=").Output()
+	s := bufio.NewScanner(strings.NewReader(string(out)))
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) == 0 {
+			continue
+		}
+		pid, err := strconv.Atoi(fields[0])
+		if err != nil {
+			continue
+		}
+		t.Errorf("still running as %s after the hub stopped: %s", name, s.Text())
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// startHub starts JupyterHub in a process group of its own and waits for
+// its login page; the returned function stops it (SIGTERM, so that it
+// stops the students' servers and the proxy) and then kills what is left
+// of the group.
+func startHub(t *testing.T, cfg, state, logPath, base string) func() {
+	t.Helper()
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("jupyterhub", "-f", cfg)
+	cmd.Dir = state
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Errorf("the hub did not stop within 60 s of SIGTERM; killing its process group")
+		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		logf.Close()
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(base + "/hub/login")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("the hub exited (%v):\n%s", err, log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("the hub's login page did not answer within 90 s:\n%s", log)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return stop
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, " | ")
+}
