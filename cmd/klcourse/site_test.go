@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klcourse/klcourse/internal/browser"
 	"github.com/klcourse/klcourse/internal/notebook"
@@ -168,7 +169,7 @@ func checkSite(t *testing.T, site, shots string, want []string, local ...string)
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(site)))
 	defer srv.Close()
-	b, err := browser.Start(browser.Options{})
+	b, err := browser.Start(browser.Options{Timeout: 5 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +333,7 @@ func checkTables(t *testing.T, site, page, shots string) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(site)))
 	defer srv.Close()
 	for _, width := range []int{800, 1280, 1920} {
-		b, err := browser.Start(browser.Options{Width: width, Height: 900})
+		b, err := browser.Start(browser.Options{Width: width, Height: 900, Timeout: 5 * time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
