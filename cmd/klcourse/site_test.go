@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,16 @@ func TestBuiltSite(t *testing.T) {
 			pages = append(pages, filepath.ToSlash(rel))
 		}
 		return nil
+	})
+	// The index's order: by number, then lecture, exercise, solution.
+	kind := map[string]int{"notebooks": 0, "exercises": 1, "solutions": 2}
+	sort.SliceStable(pages, func(i, j int) bool {
+		ki, ni, _ := strings.Cut(pages[i], "/")
+		kj, nj, _ := strings.Cut(pages[j], "/")
+		if ni[:2] != nj[:2] {
+			return ni[:2] < nj[:2]
+		}
+		return kind[ki] < kind[kj]
 	})
 	home, _ := os.UserHomeDir()
 	checkSite(t, published, filepath.Join(root, "build", "site-check"), pages, home, root, "/tmp/")
