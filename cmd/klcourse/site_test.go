@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klcourse/klcourse/internal/browser"
 	"github.com/klcourse/klcourse/internal/notebook"
@@ -103,6 +105,16 @@ func TestBuiltSite(t *testing.T) {
 		}
 		return nil
 	})
+	// The index's order: by number, then lecture, exercise, solution.
+	kind := map[string]int{"notebooks": 0, "exercises": 1, "solutions": 2}
+	sort.SliceStable(pages, func(i, j int) bool {
+		ki, ni, _ := strings.Cut(pages[i], "/")
+		kj, nj, _ := strings.Cut(pages[j], "/")
+		if ni[:2] != nj[:2] {
+			return ni[:2] < nj[:2]
+		}
+		return kind[ki] < kind[kj]
+	})
 	home, _ := os.UserHomeDir()
 	checkSite(t, published, filepath.Join(root, "build", "site-check"), pages, home, root, "/tmp/")
 	for _, p := range pages {
@@ -168,7 +180,7 @@ func checkSite(t *testing.T, site, shots string, want []string, local ...string)
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(site)))
 	defer srv.Close()
-	b, err := browser.Start(browser.Options{})
+	b, err := browser.Start(browser.Options{Timeout: 5 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +344,7 @@ func checkTables(t *testing.T, site, page, shots string) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(site)))
 	defer srv.Close()
 	for _, width := range []int{800, 1280, 1920} {
-		b, err := browser.Start(browser.Options{Width: width, Height: 900})
+		b, err := browser.Start(browser.Options{Width: width, Height: 900, Timeout: 5 * time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
