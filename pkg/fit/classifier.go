@@ -78,22 +78,10 @@ func New(backend compute.Backend, modelFn ModelFn, cfg Config) (*Classifier, err
 // epochs completed so far with the error.
 func (c *Classifier) Fit(images *datasets.Images) (*History, error) {
 	cfg := c.Config
-	fitSet, valSet := images, (*datasets.Images)(nil)
-	if cfg.ValidationSplit > 0 {
-		var err error
-		if fitSet, valSet, err = images.Split(cfg.ValidationSplit); err != nil {
-			return nil, err
-		}
-	}
-	batches, err := datasets.NewBatches(fitSet, cfg.batchOptions(true))
+	valSet, batches, h, steps, err := startFit(images, &cfg, cfg.batchOptions(true))
 	if err != nil {
 		return nil, err
 	}
-	h := &History{TrainImages: fitSet.Len(), Metrics: map[string][]float64{}}
-	if valSet != nil {
-		h.ValImages = valSet.Len()
-	}
-	steps := (fitSet.Len() + cfg.BatchSize - 1) / cfg.BatchSize
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		start := time.Now()
 		bar := progress.New(cfg.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), int64(steps))
@@ -285,4 +273,25 @@ func scalar(t *tensors.Tensor) float64 {
 		return v
 	}
 	panic(fmt.Sprintf("fit: metric of shape %s is not a float scalar", t.Shape()))
+}
+
+// startFit splits images into the training set and, with a validation split,
+// the validation set (the last fraction, as Keras does), and returns the
+// latter, the shuffled batches of the former, an empty History and the
+// number of steps per epoch: what Fit of every model starts with.
+func startFit(images *datasets.Images, cfg *Config, opts datasets.BatchOptions) (valSet *datasets.Images, batches *datasets.Batches, h *History, steps int, err error) {
+	fitSet := images
+	if cfg.ValidationSplit > 0 {
+		if fitSet, valSet, err = images.Split(cfg.ValidationSplit); err != nil {
+			return nil, nil, nil, 0, err
+		}
+	}
+	if batches, err = datasets.NewBatches(fitSet, opts); err != nil {
+		return nil, nil, nil, 0, err
+	}
+	h = &History{TrainImages: fitSet.Len(), Metrics: map[string][]float64{}}
+	if valSet != nil {
+		h.ValImages = valSet.Len()
+	}
+	return valSet, batches, h, (fitSet.Len() + cfg.BatchSize - 1) / cfg.BatchSize, nil
 }

@@ -99,22 +99,10 @@ func (g *Generative) batchOptions(shuffle bool) datasets.BatchOptions {
 // an error it returns the History of the epochs completed so far with it.
 func (g *Generative) Fit(images *datasets.Images) (*History, error) {
 	cfg := g.Config
-	fitSet, valSet := images, (*datasets.Images)(nil)
-	if cfg.ValidationSplit > 0 {
-		var err error
-		if fitSet, valSet, err = images.Split(cfg.ValidationSplit); err != nil {
-			return nil, err
-		}
-	}
-	batches, err := datasets.NewBatches(fitSet, g.batchOptions(true))
+	valSet, batches, h, steps, err := startFit(images, &cfg, g.batchOptions(true))
 	if err != nil {
 		return nil, err
 	}
-	h := &History{TrainImages: fitSet.Len(), Metrics: map[string][]float64{}}
-	if valSet != nil {
-		h.ValImages = valSet.Len()
-	}
-	steps := (fitSet.Len() + cfg.BatchSize - 1) / cfg.BatchSize
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		start := time.Now()
 		bar := progress.New(cfg.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), int64(steps))
