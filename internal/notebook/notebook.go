@@ -238,3 +238,24 @@ func (nb *Notebook) Metadata() map[string]any {
 	}
 	return md
 }
+
+// OutputText is the text a code cell printed: its stream outputs and the
+// text/plain of its other outputs, in order.
+func (c *Cell) OutputText() string {
+	outputs, _ := c.fields["outputs"].([]any)
+	var b strings.Builder
+	for _, o := range outputs {
+		m, _ := o.(map[string]any)
+		if text, ok := m["text"]; ok {
+			s, _ := joinSource(text)
+			b.WriteString(s)
+		}
+		if data, ok := m["data"].(map[string]any); ok {
+			if plain, ok := data["text/plain"]; ok {
+				s, _ := joinSource(plain)
+				b.WriteString(s)
+			}
+		}
+	}
+	return b.String()
+}
