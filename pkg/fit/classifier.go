@@ -168,7 +168,14 @@ func (c *Classifier) Evaluate(images *datasets.Images) (Result, error) {
 // evaluate returns the means over images of the loss, the accuracy and the
 // extra metrics.
 func (c *Classifier) evaluate(images *datasets.Images) ([]float64, error) {
-	batches, err := datasets.NewBatches(images, c.Config.batchOptions(false))
+	return evaluateMeans(c.trainer, images, c.Config.batchOptions(false))
+}
+
+// evaluateMeans runs trainer's evaluation step over images in batches and
+// returns each metric's mean weighted by batch size (GoMLX's own means keep
+// only the last batch on ONNX Runtime).
+func evaluateMeans(trainer *train.Trainer, images *datasets.Images, opts datasets.BatchOptions) ([]float64, error) {
+	batches, err := datasets.NewBatches(images, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +185,7 @@ func (c *Classifier) evaluate(images *datasets.Images) ([]float64, error) {
 			return nil, err
 		}
 		size := batch.Inputs[0].Shape().Dimensions[0]
-		metrics, err := c.trainer.EvalStep(batch)
+		metrics, err := trainer.EvalStep(batch)
 		if err != nil {
 			return nil, err
 		}

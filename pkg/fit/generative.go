@@ -182,26 +182,7 @@ func (g *Generative) Evaluate(images *datasets.Images) (Result, error) {
 }
 
 func (g *Generative) evaluate(images *datasets.Images) ([]float64, error) {
-	batches, err := datasets.NewBatches(images, g.batchOptions(false))
-	if err != nil {
-		return nil, err
-	}
-	var mean weightedMeans
-	for batch, err := range batches.Iter() {
-		if err != nil {
-			return nil, err
-		}
-		size := batch.Inputs[0].Shape().Dimensions[0]
-		metrics, err := g.trainer.EvalStep(batch)
-		if err != nil {
-			return nil, err
-		}
-		mean.add(scalars(metrics[1:]), size) // metrics[0] is GoMLX's mean loss.
-	}
-	if mean.weight == 0 {
-		return nil, fmt.Errorf("fit: %s has no images to evaluate", images.Name)
-	}
-	return mean.values(), nil
+	return evaluateMeans(g.trainer, images, g.batchOptions(false))
 }
 
 // Save writes the model's weights and the history (if not nil) to dir, as
