@@ -5,8 +5,6 @@
 package lab
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,7 +73,7 @@ func Sync(src, dst string) (SyncReport, error) {
 	}
 	sort.Strings(files)
 	for _, rel := range files {
-		want, err := fileHash(filepath.Join(src, rel))
+		want, err := safefile.SHA256(filepath.Join(src, rel))
 		if err != nil {
 			return rep, err
 		}
@@ -94,7 +92,7 @@ func Sync(src, dst string) (SyncReport, error) {
 			rep.Kept = append(rep.Kept, rel) // the student put something else there
 			continue
 		default:
-			have, err := fileHash(target)
+			have, err := safefile.SHA256(target)
 			if err != nil {
 				return rep, err
 			}
@@ -135,17 +133,4 @@ func copyFile(src, dst string) error {
 		_, err := io.Copy(w, in)
 		return err
 	}, nil)
-}
-
-func fileHash(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -66,3 +66,18 @@ func assertOnly(t *testing.T, dir, name string) {
 		t.Errorf("directory holds %q, want only %s", names, name)
 	}
 }
+
+func TestSHA256(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "abc")
+	if err := os.WriteFile(path, []byte("abc"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The FIPS 180-2 test vector for "abc".
+	got, err := SHA256(path)
+	if want := "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; err != nil || got != want {
+		t.Errorf("SHA256 = %q, %v; want %s", got, err, want)
+	}
+	if _, err := SHA256(path + ".missing"); err == nil {
+		t.Error("a missing file has no error")
+	}
+}

@@ -7,12 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/klcourse/klcourse/internal/safefile"
 )
 
 // A Report says what was found of one data set: every file checked, how it
@@ -236,7 +237,7 @@ func verifyArchive(a *archive, path string) error {
 	if info.Size() != a.size {
 		return fileErrorf(path, "size", fmt.Sprintf("%d bytes", a.size), "%d bytes", info.Size())
 	}
-	sum, err := sha256File(path)
+	sum, err := safefile.SHA256(path)
 	if err != nil {
 		return err
 	}
@@ -249,19 +250,6 @@ func verifyArchive(a *archive, path string) error {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-func sha256File(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // readManifest reads dir's SHA256SUMS, if any: file name → sha256.
