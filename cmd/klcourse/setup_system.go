@@ -318,12 +318,19 @@ func treeHash(root string, files []string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func checkRelease(env *setupEnv) (string, error) {
-	files, err := releaseFiles(env.root)
-	if err != nil {
-		return "", err
+// courseHash lists the course's release files and hashes them as they are
+// in the checkout: the version that the students' copy and the caches
+// seeded from it must match.
+func courseHash(env *setupEnv) (files []string, hash string, err error) {
+	if files, err = releaseFiles(env.root); err != nil {
+		return nil, "", err
 	}
-	want, err := treeHash(env.root, files)
+	hash, err = treeHash(env.root, files)
+	return files, hash, err
+}
+
+func checkRelease(env *setupEnv) (string, error) {
+	files, want, err := courseHash(env)
 	if err != nil {
 		return "", err
 	}
@@ -423,11 +430,7 @@ func installModCache(env *setupEnv) error {
 const seedStamp = "klcourse-seed.txt"
 
 func checkSeed(env *setupEnv) (string, error) {
-	files, err := releaseFiles(env.root)
-	if err != nil {
-		return "", err
-	}
-	want, err := treeHash(env.root, files)
+	_, want, err := courseHash(env)
 	if err != nil {
 		return "", err
 	}
@@ -443,11 +446,7 @@ func checkSeed(env *setupEnv) (string, error) {
 }
 
 func installSeed(env *setupEnv) error {
-	files, err := releaseFiles(env.root)
-	if err != nil {
-		return err
-	}
-	want, err := treeHash(env.root, files)
+	_, want, err := courseHash(env)
 	if err != nil {
 		return err
 	}
