@@ -261,6 +261,18 @@ func (b *Browser) Type(sel, text string) error {
 	return nil
 }
 
+// TypeShift presses keys (characters or kb constants such as "\t") with
+// Shift held, in the element that the CSS selector sel finds first (after
+// waiting for it to be visible and focusing it): TypeShift(sel, "\t") is
+// Shift-Tab.
+func (b *Browser) TypeShift(sel, keys string) error {
+	if err := b.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)),
+		chromedp.KeyEvent(keys, chromedp.KeyModifiers(chromedp.ModifierShift))); err != nil {
+		return fmt.Errorf("typing Shift+%q into %s: %w", keys, sel, err)
+	}
+	return nil
+}
+
 // Click clicks the element that the CSS selector sel finds first (after
 // waiting for it to be visible).
 func (b *Browser) Click(sel string) error {
