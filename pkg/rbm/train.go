@@ -9,6 +9,9 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/klcourse/klcourse/pkg/fit"
 )
 
 // Init returns a binary–binary RBM initialised as the lecture notes' program
@@ -73,12 +76,16 @@ type EpochStats struct {
 	ReconError float64 `json:"recon_error"`
 }
 
-// Trainer trains an RBM by CD-k or PCD with SGD.
+// Trainer trains an RBM by CD-k or PCD with SGD. Each update is a step of
+// pkg/fit's Minimizer on the surrogate loss (Model.Loss, or Config.Loss), with
+// GoMLX's SGD at the constant Config.LearningRate; the Trainer adds what is
+// particular to RBMs: PCD's fantasy chains, the batches binarised by
+// sampling, the reconstruction error, and epochs in a seeded random order.
 type Trainer struct {
 	Model  Model
 	Config Config
 	Store  *model.Store
-	exec   *model.Exec
+	min    *fit.Minimizer
 	epoch  int
 }
 
@@ -121,17 +128,22 @@ func NewTrainer(backend compute.Backend, init *Params, cfg Config) (*Trainer, er
 		}
 		store.RootScope().At(ScopeName).VariableWithValue(FantasyName, tensors.FromFlatDataAndDimensions(start, chains, init.Visible)).SetTrainable(false)
 	}
-	t.exec, err = model.NewExec(backend, store, t.step)
+	// Plain SGD: GoMLX's default divides the learning rate by √step.
+	sgd := optimizer.StochasticGradientDescent().WithDecay(false).WithLearningRate(cfg.LearningRate).Done()
+	t.min, err = fit.NewMinimizer(backend, store, t.objective, sgd)
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// step is one SGD update on a batch [BatchSize, Visible]; it returns the
-// surrogate loss and the mean reconstruction error per image.
-func (t *Trainer) step(scope *model.Scope, batch *Node) (loss, reconError *Node) {
+// objective is the loss of one update on a batch [BatchSize, Visible] — the
+// surrogate loss, whose gradient the Minimizer's SGD applies — with the mean
+// reconstruction error per image as an extra output. For PCD it also
+// advances the fantasy chains.
+func (t *Trainer) objective(scope *model.Scope, inputs []*Node) (*Node, []*Node) {
 	m, cfg := t.Model, t.Config
+	batch := inputs[0]
 	g := batch.Graph()
 	v := batch
 	if cfg.Binarize {
@@ -140,7 +152,7 @@ func (t *Trainer) step(scope *model.Scope, batch *Node) (loss, reconError *Node)
 	v = StopGradient(v)
 	// One Gibbs step from the data: the reconstruction, and CD's first step.
 	sample1, mean1 := m.Gibbs(scope, v, 1)
-	reconError = ReduceAllMean(ReduceSum(Square(Sub(v, mean1)), -1))
+	reconError := ReduceAllMean(ReduceSum(Square(Sub(v, mean1)), -1))
 	var negative *Node
 	switch cfg.Method {
 	case CD:
@@ -153,19 +165,14 @@ func (t *Trainer) step(scope *model.Scope, batch *Node) (loss, reconError *Node)
 		negative, _ = m.Gibbs(scope, fantasy.NodeValue(g), cfg.K)
 		fantasy.SetNodeValue(negative)
 	}
-	w, b, c := m.vars(scope, g)
+	var loss *Node
 	if cfg.Loss != nil {
+		w, b, c := m.vars(scope, g)
 		loss = cfg.Loss(v, negative, w, b, c)
 	} else {
 		loss = m.Loss(scope, v, negative)
 	}
-	grads := Gradient(loss, w, b, c)
-	rs := scope.At(ScopeName)
-	for k, name := range []string{WeightsName, VisibleBiasName, HiddenBiasName} {
-		param := []*Node{w, b, c}[k]
-		rs.GetVariable(name).SetNodeValue(Sub(param, MulScalar(grads[k], cfg.LearningRate)))
-	}
-	return loss, reconError
+	return loss, []*Node{reconError}
 }
 
 // Step runs one update on a batch of BatchSize rows (flat [BatchSize, Visible]).
@@ -173,12 +180,12 @@ func (t *Trainer) Step(batch []float32) (loss, reconError float64, err error) {
 	if len(batch) != t.Config.BatchSize*t.Model.Visible {
 		return 0, 0, fmt.Errorf("rbm: a batch has %d values, want BatchSize·Visible = %d", len(batch), t.Config.BatchSize*t.Model.Visible)
 	}
-	out, err := t.exec.Call(tensors.FromFlatDataAndDimensions(batch, t.Config.BatchSize, t.Model.Visible))
-	if err != nil {
+	loss, extras, err := t.min.Step(tensors.FromFlatDataAndDimensions(batch, t.Config.BatchSize, t.Model.Visible))
+	if err != nil && len(extras) == 0 {
 		return 0, 0, err
 	}
-	loss = float64(tensors.ToScalar[float32](out[0]))
-	reconError = float64(tensors.ToScalar[float32](out[1]))
+	// A non-finite loss is also an error of the Minimizer: reported below, in the RBM's words.
+	reconError = float64(tensors.ToScalar[float32](extras[0]))
 	if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(reconError) || math.IsInf(reconError, 0) {
 		return loss, reconError, fmt.Errorf("rbm: %s diverged: the loss is %g and the reconstruction error %g (lower the learning rate)", t.Config.Name(), loss, reconError)
 	}
