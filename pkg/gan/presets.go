@@ -21,7 +21,7 @@ func PostConfig(d Divergence, l GeneratorLoss, data [][2]float64, seed uint64) C
 // MixtureConfig is the course's MLP GAN for the 8-ring and the 25-grid: a
 // generator 2–128–128–2 (ReLU) from two standard normal noise coordinates,
 // a critic (2·pack)–128–128–1 (leaky ReLU, slope 0.2), Adam with learning rate
-// 10⁻⁴ and β₁ = 0.5 for both players, batch 128 (packs). PacGAN's own
+// 10⁻³ and β₁ = 0.5 for both players, batch 128 (packs). PacGAN's own
 // networks are larger (400 and 200 units, maxout) and train for 400 epochs of
 // 100 000 points; these are sized for two CPU cores.
 func MixtureConfig(d Divergence, l GeneratorLoss, pack int, data [][2]float64, seed uint64) Config {
