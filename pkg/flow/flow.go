@@ -165,20 +165,35 @@ func circularPad(x *Node, p int) *Node {
 
 // circularConv is a convolution with periodic padding: x [batch, L, L, in]
 // → [batch, L, L, out], out_{ij} = Σ_{a,b,c} W_{abc} x_{i+a−k/2, j+b−k/2, c} + b
-// (cross-correlation, as PyTorch's Conv2d with padding_mode="circular"):
-// the field is padded periodically by k/2 sites and convolved without
-// further padding.
+// (cross-correlation, as PyTorch's Conv2d with padding_mode="circular").
+// It is computed as one matrix product: the field is padded periodically by
+// k/2 sites, the k² shifted L×L windows of the padded field are put side by
+// side along the channel axis (patch-major, channel fastest, the layout of
+// the weights), and the patches [batch·L·L, k²·in] are multiplied by the
+// weights [k²·in, out]. On these tiny convolutions (8×8 sites, ≤ 8
+// channels) that is 2–3× faster than a convolution operation, forward and
+// backward; TestCircularConvMatchesDefinition and
+// TestCircularConvMatchesConvolve check it.
 func circularConv(x *Node, c conv, k int) *Node {
 	g := x.Graph()
 	w := c.w.NodeValue(g)
-	in, out := x.Shape().Dimensions[3], w.Shape().Dimensions[1]
-	bias := c.b.NodeValue(g)
-	padded := x
+	dims := x.Shape().Dimensions
+	batch, L1, L2, in := dims[0], dims[1], dims[2], dims[3]
+	out := w.Shape().Dimensions[1]
+	patches := x
 	if k > 1 {
-		padded = circularPad(x, k/2)
+		padded := circularPad(x, k/2)
+		windows := make([]*Node, 0, k*k)
+		for a := range k {
+			for b := range k {
+				windows = append(windows, Slice(padded, AxisRange(), AxisRange(a, a+L1), AxisRange(b, b+L2), AxisRange()))
+			}
+		}
+		patches = Concatenate(windows, 3)
 	}
-	y := Convolve(padded, Reshape(w, k, k, in, out)).NoPadding().Done()
-	return Add(y, Reshape(bias, 1, 1, 1, out))
+	y := Dot(Reshape(patches, batch*L1*L2, k*k*in), w).Product()
+	y = Add(y, InsertAxes(c.b.NodeValue(g), 0))
+	return Reshape(y, batch, L1, L2, out)
 }
 
 // net returns s and t, each [batch, L, L], of layer i from the frozen field.
