@@ -313,20 +313,28 @@ func (f *Flow) Sample(theory phi4.Theory, src *rng.Source, n int) (*Samples, err
 			return nil, err
 		}
 	}
-	out, err := f.sample.Call(f.Noise(src, n))
-	if err != nil {
-		return nil, fmt.Errorf("flow: Sample: %w", err)
-	}
-	flat := tensors.MustCopyFlatData[float64](out[0])
 	V := f.Config.L * f.Config.L
-	s := &Samples{LogQ: tensors.MustCopyFlatData[float64](out[1])}
-	for k := range n {
-		phi := flat[k*V : (k+1)*V]
-		s.Phi = append(s.Phi, phi)
-		s.S = append(s.S, theory.Action(phi))
+	s := &Samples{}
+	for done := 0; done < n; done += chunk {
+		m := min(chunk, n-done)
+		out, err := f.sample.Call(f.Noise(src, m))
+		if err != nil {
+			return nil, fmt.Errorf("flow: Sample: %w", err)
+		}
+		flat := tensors.MustCopyFlatData[float64](out[0])
+		s.LogQ = append(s.LogQ, tensors.MustCopyFlatData[float64](out[1])...)
+		for k := range m {
+			phi := flat[k*V : (k+1)*V]
+			s.Phi = append(s.Phi, phi)
+			s.S = append(s.S, theory.Action(phi))
+		}
 	}
 	return s, nil
 }
+
+// chunk is the most fields Sample and LogQ send through the flow at once:
+// the activations of a chunk take a few tens of MB.
+const chunk = 4096
 
 // LogQ evaluates log q of given fields (each L² sites) through the inverse
 // flow.
@@ -341,18 +349,23 @@ func (f *Flow) LogQ(phis [][]float64) ([]float64, error) {
 		}
 	}
 	L := f.Config.L
-	flat := make([]float64, 0, len(phis)*L*L)
-	for i, p := range phis {
-		if len(p) != L*L {
-			return nil, fmt.Errorf("flow: LogQ: field %d has %d sites, want %d", i, len(p), L*L)
+	var logQ []float64
+	for done := 0; done < len(phis); done += chunk {
+		part := phis[done:min(done+chunk, len(phis))]
+		flat := make([]float64, 0, len(part)*L*L)
+		for i, p := range part {
+			if len(p) != L*L {
+				return nil, fmt.Errorf("flow: LogQ: field %d has %d sites, want %d", done+i, len(p), L*L)
+			}
+			flat = append(flat, p...)
 		}
-		flat = append(flat, p...)
+		out, err := f.density.Call(tensors.FromFlatDataAndDimensions(flat, len(part), L, L))
+		if err != nil {
+			return nil, fmt.Errorf("flow: LogQ: %w", err)
+		}
+		logQ = append(logQ, tensors.MustCopyFlatData[float64](out[0])...)
 	}
-	out, err := f.density.Call(tensors.FromFlatDataAndDimensions(flat, len(phis), L, L))
-	if err != nil {
-		return nil, fmt.Errorf("flow: LogQ: %w", err)
-	}
-	return tensors.MustCopyFlatData[float64](out[0]), nil
+	return logQ, nil
 }
 
 // saved is the file format of Save: the configuration and the weights.
