@@ -1,6 +1,8 @@
 package phi4
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,7 +12,10 @@ import (
 // BenchmarkHMC times HMC trajectories of the lecture's reference chain:
 // L = 8, m² = −4, λ = 8, 10 leapfrog steps of ε = 0.1 and the Metropolis
 // test, one chain. The PyTorch reference is cmd/klcourse/bench_torch/hmc.py.
+// HMC is plain Go (no GoMLX graph), which the "backend: ..." line that
+// "klcourse bench" reads says.
 func BenchmarkHMC(b *testing.B) {
+	hmcBackendLine.Do(func() { fmt.Println("backend: none, plain Go (HMC builds no GoMLX graph)") })
 	b.Run("sample", func(b *testing.B) {
 		benchstep.Measure(b, 1, "trajectories", func() (benchstep.Step, error) {
 			h, err := NewHMC(Theory{L: 8, M2: -4, Lambda: 8}, 0.1, 10, 1)
@@ -23,3 +28,5 @@ func BenchmarkHMC(b *testing.B) {
 		})
 	})
 }
+
+var hmcBackendLine sync.Once
