@@ -1,8 +1,6 @@
 package phi4
 
 import (
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,10 +10,11 @@ import (
 // BenchmarkHMC times HMC trajectories of the lecture's reference chain:
 // L = 8, m² = −4, λ = 8, 10 leapfrog steps of ε = 0.1 and the Metropolis
 // test, one chain. The PyTorch reference is cmd/klcourse/bench_torch/hmc.py.
-// HMC is plain Go (no GoMLX graph), which the "backend: ..." line that
-// "klcourse bench" reads says.
+// HMC is plain Go and builds no GoMLX graph; benchstep.Backend is called
+// only to print the "backend: ..." line that "klcourse bench" requires of
+// every row (and shows once for all rows).
 func BenchmarkHMC(b *testing.B) {
-	hmcBackendLine.Do(func() { fmt.Println("backend: none, plain Go (HMC builds no GoMLX graph)") })
+	benchstep.Backend(b)
 	b.Run("sample", func(b *testing.B) {
 		benchstep.Measure(b, 1, "trajectories", func() (benchstep.Step, error) {
 			h, err := NewHMC(Theory{L: 8, M2: -4, Lambda: 8}, 0.1, 10, 1)
@@ -28,5 +27,3 @@ func BenchmarkHMC(b *testing.B) {
 		})
 	})
 }
-
-var hmcBackendLine sync.Once
