@@ -165,20 +165,35 @@ func circularPad(x *Node, p int) *Node {
 
 // circularConv is a convolution with periodic padding: x [batch, L, L, in]
 // → [batch, L, L, out], out_{ij} = Σ_{a,b,c} W_{abc} x_{i+a−k/2, j+b−k/2, c} + b
-// (cross-correlation, as PyTorch's Conv2d with padding_mode="circular"):
-// the field is padded periodically by k/2 sites and convolved without
-// further padding.
+// (cross-correlation, as PyTorch's Conv2d with padding_mode="circular").
+// It is computed as one matrix product: the field is padded periodically by
+// k/2 sites, the k² shifted L×L windows of the padded field are put side by
+// side along the channel axis (patch-major, channel fastest, the layout of
+// the weights), and the patches [batch·L·L, k²·in] are multiplied by the
+// weights [k²·in, out]. On these tiny convolutions (8×8 sites, ≤ 8
+// channels) that is 2–3× faster than a convolution operation, forward and
+// backward; TestCircularConvMatchesDefinition and
+// TestCircularConvMatchesConvolve check it.
 func circularConv(x *Node, c conv, k int) *Node {
 	g := x.Graph()
 	w := c.w.NodeValue(g)
-	in, out := x.Shape().Dimensions[3], w.Shape().Dimensions[1]
-	bias := c.b.NodeValue(g)
-	padded := x
+	dims := x.Shape().Dimensions
+	batch, L1, L2, in := dims[0], dims[1], dims[2], dims[3]
+	out := w.Shape().Dimensions[1]
+	patches := x
 	if k > 1 {
-		padded = circularPad(x, k/2)
+		padded := circularPad(x, k/2)
+		windows := make([]*Node, 0, k*k)
+		for a := range k {
+			for b := range k {
+				windows = append(windows, Slice(padded, AxisRange(), AxisRange(a, a+L1), AxisRange(b, b+L2), AxisRange()))
+			}
+		}
+		patches = Concatenate(windows, 3)
 	}
-	y := Convolve(padded, Reshape(w, k, k, in, out)).NoPadding().Done()
-	return Add(y, Reshape(bias, 1, 1, 1, out))
+	y := Dot(Reshape(patches, batch*L1*L2, k*k*in), w).Product()
+	y = Add(y, InsertAxes(c.b.NodeValue(g), 0))
+	return Reshape(y, batch, L1, L2, out)
 }
 
 // net returns s and t, each [batch, L, L], of layer i from the frozen field.
@@ -298,20 +313,28 @@ func (f *Flow) Sample(theory phi4.Theory, src *rng.Source, n int) (*Samples, err
 			return nil, err
 		}
 	}
-	out, err := f.sample.Call(f.Noise(src, n))
-	if err != nil {
-		return nil, fmt.Errorf("flow: Sample: %w", err)
-	}
-	flat := tensors.MustCopyFlatData[float64](out[0])
 	V := f.Config.L * f.Config.L
-	s := &Samples{LogQ: tensors.MustCopyFlatData[float64](out[1])}
-	for k := range n {
-		phi := flat[k*V : (k+1)*V]
-		s.Phi = append(s.Phi, phi)
-		s.S = append(s.S, theory.Action(phi))
+	s := &Samples{}
+	for done := 0; done < n; done += chunk {
+		m := min(chunk, n-done)
+		out, err := f.sample.Call(f.Noise(src, m))
+		if err != nil {
+			return nil, fmt.Errorf("flow: Sample: %w", err)
+		}
+		flat := tensors.MustCopyFlatData[float64](out[0])
+		s.LogQ = append(s.LogQ, tensors.MustCopyFlatData[float64](out[1])...)
+		for k := range m {
+			phi := flat[k*V : (k+1)*V]
+			s.Phi = append(s.Phi, phi)
+			s.S = append(s.S, theory.Action(phi))
+		}
 	}
 	return s, nil
 }
+
+// chunk is the most fields Sample and LogQ send through the flow at once:
+// the activations of a chunk take a few tens of MB.
+const chunk = 4096
 
 // LogQ evaluates log q of given fields (each L² sites) through the inverse
 // flow.
@@ -326,18 +349,23 @@ func (f *Flow) LogQ(phis [][]float64) ([]float64, error) {
 		}
 	}
 	L := f.Config.L
-	flat := make([]float64, 0, len(phis)*L*L)
-	for i, p := range phis {
-		if len(p) != L*L {
-			return nil, fmt.Errorf("flow: LogQ: field %d has %d sites, want %d", i, len(p), L*L)
+	var logQ []float64
+	for done := 0; done < len(phis); done += chunk {
+		part := phis[done:min(done+chunk, len(phis))]
+		flat := make([]float64, 0, len(part)*L*L)
+		for i, p := range part {
+			if len(p) != L*L {
+				return nil, fmt.Errorf("flow: LogQ: field %d has %d sites, want %d", done+i, len(p), L*L)
+			}
+			flat = append(flat, p...)
 		}
-		flat = append(flat, p...)
+		out, err := f.density.Call(tensors.FromFlatDataAndDimensions(flat, len(part), L, L))
+		if err != nil {
+			return nil, fmt.Errorf("flow: LogQ: %w", err)
+		}
+		logQ = append(logQ, tensors.MustCopyFlatData[float64](out[0])...)
 	}
-	out, err := f.density.Call(tensors.FromFlatDataAndDimensions(flat, len(phis), L, L))
-	if err != nil {
-		return nil, fmt.Errorf("flow: LogQ: %w", err)
-	}
-	return tensors.MustCopyFlatData[float64](out[0]), nil
+	return logQ, nil
 }
 
 // saved is the file format of Save: the configuration and the weights.

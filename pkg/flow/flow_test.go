@@ -207,6 +207,52 @@ func TestCircularConvMatchesDefinition(t *testing.T) {
 	}
 }
 
+// circularConvReference is circularConv by GoMLX's convolution operation,
+// for the tests.
+func circularConvReference(x *Node, c conv, k int) *Node {
+	g := x.Graph()
+	w := c.w.NodeValue(g)
+	in, out := x.Shape().Dimensions[3], w.Shape().Dimensions[1]
+	bias := c.b.NodeValue(g)
+	padded := x
+	if k > 1 {
+		padded = circularPad(x, k/2)
+	}
+	y := Convolve(padded, Reshape(w, k, k, in, out)).NoPadding().Done()
+	return Add(y, Reshape(bias, 1, 1, 1, out))
+}
+
+// The convolution by patches and a matrix product (circularConv) equals
+// GoMLX's convolution operation on circularly padded input, in value and in
+// the gradients with respect to the input, the weights and the bias, on the
+// shapes of the tutorial's nets (1 → 8 → 2 channels here).
+func TestCircularConvMatchesConvolve(t *testing.T) {
+	b := testbackends.Go(t)
+	f, err := New(b, Config{L: 6, Layers: 1, Hidden: []int{8}, Kernel: 3, Seed: 7, DType: dtypes.Float64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := noise(rng.New(4, 4), 3, 6, 1) // [3, 6, 6, 1]
+	both := func(conv func(*Node, conv, int) *Node) [][]float64 {
+		return run(t, f, func(_ *model.Scope, x *Node) []*Node {
+			h := conv(x, f.convs[0][0], 3)
+			h = Tanh(h)
+			y := conv(h, f.convs[0][1], 3)
+			loss := ReduceAllSum(Mul(y, y))
+			g := Gradient(loss, x, f.convs[0][0].w.NodeValue(x.Graph()), f.convs[0][0].b.NodeValue(x.Graph()), f.convs[0][1].w.NodeValue(x.Graph()))
+			return append([]*Node{y}, g...)
+		}, x, 3, 6, 6, 1)
+	}
+	got, want := both(circularConv), both(circularConvReference)
+	for i := range want {
+		for j := range want[i] {
+			if math.Abs(got[i][j]-want[i][j]) > 1e-10*(1+math.Abs(want[i][j])) {
+				t.Fatalf("output %d, element %d: %g by patches, %g by Convolve", i, j, got[i][j], want[i][j])
+			}
+		}
+	}
+}
+
 func TestESS(t *testing.T) {
 	if e := ESS([]float64{3, 3, 3, 3}); math.Abs(e-1) > 1e-15 {
 		t.Errorf("equal weights: ESS %g, want 1", e)

@@ -6,7 +6,9 @@ import (
 	"math"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
@@ -46,9 +48,15 @@ type History struct {
 	// Acceptance the independence Metropolis acceptance, both measured on
 	// EvalBatch fresh samples after the era.
 	ESS, Acceptance []float64
-	// StepLoss is the loss of every step.
-	StepLoss []float64
-	Seconds  float64
+	// BatchESS is the mean over the era's steps of the ESS of each
+	// training batch (Batch samples): the ESS that the tutorial of
+	// Albergo et al. prints, averaged over the last 100 steps. ESS is a
+	// ratio of sums dominated by the largest weights, which a small batch
+	// rarely contains: BatchESS is larger than the ESS of many samples.
+	BatchESS []float64
+	// StepLoss and StepESS are the loss and the batch ESS of every step.
+	StepLoss, StepESS []float64
+	Seconds           float64
 	// StepsPerSecond is the training speed (the evaluations excluded).
 	StepsPerSecond float64
 }
@@ -76,7 +84,11 @@ func NewTrainer(f *Flow, theory phi4.Theory, lr float64) (*Trainer, error) {
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 	m, err := fit.NewMinimizer(f.Backend, f.Store, func(_ *model.Scope, in []*Node) (*Node, []*Node) {
 		phi, logQ := f.SampleGraph(in[0])
-		return reverseKLLoss(logQ, actionGraph(theory, phi)), nil
+		action := actionGraph(theory, phi)
+		// The batch's log weights log p̃ − log q = −S − log q, for the
+		// per-batch ESS (outside the gradient).
+		logW := StopGradient(Neg(Add(action, logQ)))
+		return reverseKLLoss(logQ, action), []*Node{ConvertDType(logW, dtypes.Float64)}
 	}, opt)
 	if err != nil {
 		return nil, err
@@ -86,8 +98,19 @@ func NewTrainer(f *Flow, theory phi4.Theory, lr float64) (*Trainer, error) {
 
 // Step trains on one batch of fresh noise from src and returns the loss.
 func (t *Trainer) Step(src *rng.Source, batch int) (float64, error) {
-	loss, _, err := t.min.Step(t.Flow.Noise(src, batch))
+	loss, _, err := t.StepESS(src, batch)
 	return loss, err
+}
+
+// StepESS is Step that also returns the ESS of the training batch itself,
+// (Σw)²/(NΣw²) over its N samples — the ESS the tutorial prints while it
+// trains.
+func (t *Trainer) StepESS(src *rng.Source, batch int) (loss, batchESS float64, err error) {
+	loss, extras, err := t.min.Step(t.Flow.Noise(src, batch))
+	if err != nil {
+		return loss, 0, err
+	}
+	return loss, ESS(tensors.MustCopyFlatData[float64](extras[0])), nil
 }
 
 // Train runs cfg.Eras eras of cfg.StepsPerEra steps, measuring the ESS and
@@ -110,16 +133,18 @@ func Train(f *Flow, theory phi4.Theory, cfg TrainConfig) (*History, error) {
 	start := time.Now()
 	var trainTime time.Duration
 	for era := 1; era <= cfg.Eras; era++ {
-		sum := 0.0
+		sum, sumESS := 0.0, 0.0
 		t0 := time.Now()
 		for step := 1; step <= cfg.StepsPerEra; step++ {
-			loss, err := tr.Step(src, cfg.Batch)
+			loss, ess, err := tr.StepESS(src, cfg.Batch)
 			if err != nil {
 				bar.Finish(int64(len(h.StepLoss)), "failed")
 				return h, fmt.Errorf("flow: era %d: %w", era, err)
 			}
 			h.StepLoss = append(h.StepLoss, loss)
+			h.StepESS = append(h.StepESS, ess)
 			sum += loss
+			sumESS += ess
 		}
 		trainTime += time.Since(t0)
 		s, err := f.Sample(theory, evalSrc, cfg.EvalBatch)
@@ -129,9 +154,10 @@ func Train(f *Flow, theory phi4.Theory, cfg TrainConfig) (*History, error) {
 		logW := s.LogW()
 		_, acc := IndependenceMetropolis(logW, evalSrc)
 		h.Loss = append(h.Loss, sum/float64(cfg.StepsPerEra))
+		h.BatchESS = append(h.BatchESS, sumESS/float64(cfg.StepsPerEra))
 		h.ESS = append(h.ESS, ESS(logW))
 		h.Acceptance = append(h.Acceptance, acc)
-		bar.Update(int64(len(h.StepLoss)), fmt.Sprintf("era %d/%d  loss %.3f  ESS %.3f  acceptance %.3f", era, cfg.Eras, h.Loss[era-1], h.ESS[era-1], acc))
+		bar.Update(int64(len(h.StepLoss)), fmt.Sprintf("era %d/%d  loss %.3f  batch ESS %.3f  ESS %.3f  acceptance %.3f", era, cfg.Eras, h.Loss[era-1], h.BatchESS[era-1], h.ESS[era-1], acc))
 	}
 	h.Seconds = time.Since(start).Seconds()
 	h.StepsPerSecond = float64(len(h.StepLoss)) / trainTime.Seconds()
