@@ -144,26 +144,42 @@ func kernelDir(env *setupEnv) (string, error) {
 	if env.system {
 		return filepath.Join(systemKernelsDir, kernelName), nil
 	}
-	dataDir := os.Getenv("JUPYTER_DATA_DIR")
-	if dataDir == "" {
-		if python, err := nbrun.FindPython(); err == nil {
-			out, err := exec.Command(python, "-c", "from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())").Output()
-			if err == nil {
-				dataDir = strings.TrimSpace(string(out))
-			}
-		}
-	}
-	if dataDir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		dataDir = filepath.Join(home, ".local", "share", "jupyter")
-		if runtime.GOOS == "darwin" {
-			dataDir = filepath.Join(home, "Library", "Jupyter")
-		}
+	dataDir, err := jupyterDataDir()
+	if err != nil {
+		return "", err
 	}
 	return filepath.Join(dataDir, "kernels", kernelName), nil
+}
+
+// jupyterDataDir is the user's Jupyter data directory (kernels,
+// nbextensions), as jupyter_core reports it.
+func jupyterDataDir() (string, error) {
+	underHome := filepath.Join(".local", "share", "jupyter")
+	if runtime.GOOS == "darwin" {
+		underHome = filepath.Join("Library", "Jupyter")
+	}
+	return jupyterDir("jupyter_data_dir", "JUPYTER_DATA_DIR", underHome)
+}
+
+// jupyterDir asks jupyter_core (through the notebook Python) for one of the
+// user's Jupyter directories; without a Jupyter Python it falls back to the
+// environment variable that jupyter_core honours, or to underHome in the
+// home directory.
+func jupyterDir(function, envVar, underHome string) (string, error) {
+	if d := os.Getenv(envVar); d != "" {
+		return d, nil
+	}
+	if python, err := nbrun.FindPython(); err == nil {
+		out, err := exec.Command(python, "-c", "from jupyter_core.paths import "+function+"; print("+function+"())").Output()
+		if d := strings.TrimSpace(string(out)); err == nil && d != "" {
+			return d, nil
+		}
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, underHome), nil
 }
 
 func checkKernel(env *setupEnv) (string, error) {

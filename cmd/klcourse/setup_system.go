@@ -42,7 +42,12 @@ import (
 // in the student's home.
 const (
 	defaultSystemPrefix = "/opt/klcourse"
-	systemKernelsDir    = "/usr/local/share/jupyter/kernels"
+	// systemJupyterData and systemJupyterConfig are the machine-wide
+	// Jupyter directories that every user's notebook server reads
+	// (jupyter --paths).
+	systemJupyterData   = "/usr/local/share/jupyter"
+	systemJupyterConfig = "/usr/local/etc/jupyter"
+	systemKernelsDir    = systemJupyterData + "/kernels"
 	systemHubConfig     = "/etc/klcourse/jupyterhub_config.py"
 	labCourseID         = "klcourse"
 )
