@@ -289,6 +289,9 @@ func completionCell(t *testing.T, b *browser.Browser, after int, screenshots boo
 	cell := after + 1
 	sel := ".cell.selected .CodeMirror textarea"
 	offered := fmt.Sprintf(`Array.from(document.querySelectorAll("#complete select option")).some(o => o.textContent.trim() == "LogSoftmax") || Jupyter.notebook.get_cell(%d).get_text().includes("graph.LogSoftmax")`, cell)
+	deleteCell := func() {
+		b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+	}
 	start := time.Now()
 	deadline := start.Add(3 * time.Minute)
 	for attempt := 1; ; attempt++ {
@@ -310,10 +313,10 @@ func completionCell(t *testing.T, b *browser.Browser, after int, screenshots boo
 			b.Eval(`Array.from(document.querySelectorAll("#complete select option")).map(o => o.textContent)`, &opts)
 			// Not fatal: the rest of the lab (submit, collect, grade, feedback) is still checked.
 			t.Errorf("Tab after graph.LogS offered no graph.LogSoftmax in %d attempts (options %v)", attempt, opts)
-			b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+			deleteCell()
 			return
 		}
-		b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+		deleteCell()
 	}
 	var opts []string
 	b.Eval(`Array.from(document.querySelectorAll("#complete select option")).map(o => o.textContent)`, &opts)
@@ -343,7 +346,7 @@ func completionCell(t *testing.T, b *browser.Browser, after int, screenshots boo
 			shot(t, b, filepath.Join(out, "inspection.png"))
 		}
 	}
-	b.Eval(fmt.Sprintf(`(function(){ Jupyter.notebook.command_mode(); Jupyter.notebook.delete_cell(%d); return true })()`, cell), nil)
+	deleteCell()
 }
 
 // login opens the login page, signs in and waits for the student's server.
