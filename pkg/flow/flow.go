@@ -70,6 +70,7 @@ type Flow struct {
 	Store   *model.Store
 
 	convs [][]conv // [layer][conv]
+	lat   *lattice
 
 	sample, density *model.Exec
 }
@@ -85,7 +86,7 @@ func New(backend compute.Backend, cfg Config) (*Flow, error) {
 	if backend == nil {
 		return nil, fmt.Errorf("flow: backend is nil")
 	}
-	f := &Flow{Config: cfg, Backend: backend, Store: model.NewStore()}
+	f := &Flow{Config: cfg, Backend: backend, Store: model.NewStore(), lat: newLattice(cfg.L, cfg.Kernel)}
 	src := rng.New(cfg.Seed, 0xf10)
 	root := f.Store.RootScope()
 	chans := append(append([]int{1}, cfg.Hidden...), 2)
@@ -148,103 +149,178 @@ func (f *Flow) Mask(i int) []float64 {
 	return m
 }
 
-func (f *Flow) maskNode(g *Graph, i int) *Node {
-	L := f.Config.L
-	return ConvertDType(Const(g, tensorOf(dtypes.Float64, f.Mask(i), 1, L, L).Value()), f.Config.DType)
+// lattice is the site bookkeeping of the checkerboard: the flow works on
+// the two sublattices of parity q = (x₀ + x₁) mod 2 separately, the field of
+// each shaped [L²/2, batch] (sites in row-major order, the batch last).
+type lattice struct {
+	L, k int
+	// sites[q] lists the sites (x₀·L + x₁) of parity q; pos[s] is the
+	// place of site s in its sublattice.
+	sites [2][]int
+	pos   []int
 }
 
-// circularPad pads x [batch, L, L, C] periodically by p sites on each side
-// of both lattice axes: [batch, L+2p, L+2p, C].
-func circularPad(x *Node, p int) *Node {
-	for _, axis := range []int{1, 2} {
-		n := x.Shape().Dimensions[axis]
-		x = Concatenate([]*Node{SliceAxis(x, axis, AxisRange(n-p, n)), x, SliceAxis(x, axis, AxisRange(0, p))}, axis)
+func newLattice(L, k int) *lattice {
+	lat := &lattice{L: L, k: k, pos: make([]int, L*L)}
+	for s := range L * L {
+		q := (s/L + s%L) % 2
+		lat.pos[s] = len(lat.sites[q])
+		lat.sites[q] = append(lat.sites[q], s)
 	}
-	return x
+	return lat
 }
 
-// circularConv is a convolution with periodic padding: x [batch, L, L, in]
-// → [batch, L, L, out], out_{ij} = Σ_{a,b,c} W_{abc} x_{i+a−k/2, j+b−k/2, c} + b
-// (cross-correlation, as PyTorch's Conv2d with padding_mode="circular").
-// It is computed as one matrix product: the field is padded periodically by
-// k/2 sites, the k² shifted L×L windows of the padded field are put side by
-// side along the channel axis (patch-major, channel fastest, the layout of
-// the weights), and the patches [batch·L·L, k²·in] are multiplied by the
-// weights [k²·in, out]. On these tiny convolutions (8×8 sites, ≤ 8
-// channels) that is 2–3× faster than a convolution operation, forward and
-// backward; TestCircularConvMatchesDefinition and
-// TestCircularConvMatchesConvolve check it.
-func circularConv(x *Node, c conv, k int) *Node {
-	g := x.Graph()
-	w := c.w.NodeValue(g)
-	dims := x.Shape().Dimensions
-	batch, L1, L2, in := dims[0], dims[1], dims[2], dims[3]
-	out := w.Shape().Dimensions[1]
-	patches := x
-	if k > 1 {
-		padded := circularPad(x, k/2)
-		windows := make([]*Node, 0, k*k)
-		for a := range k {
-			for b := range k {
-				windows = append(windows, Slice(padded, AxisRange(), AxisRange(a, a+L1), AxisRange(b, b+L2), AxisRange()))
+func (lat *lattice) parity(s int) int { return (s/lat.L + s%lat.L) % 2 }
+
+// neighbour is the site at offset (a − k/2, b − k/2) from site s, periodic.
+func (lat *lattice) neighbour(s, a, b int) int {
+	L, h := lat.L, lat.k/2
+	return ((s/L+a-h+L)%L)*L + (s%L+b-h+L)%L
+}
+
+// patchIndex is the gather index of a convolution: for every offset (a, b)
+// of the k×k kernel (patch-major), every input channel c and every output
+// site s in outSites, the row c·inRows + row(neighbour(s, a, b)) of the
+// input [in·inRows, batch]; shaped [k²·in·len(outSites), 1].
+func (lat *lattice) patchIndex(in, inRows int, row func(site int) int, outSites []int) *tensors.Tensor {
+	k := lat.k
+	idx := make([]int32, 0, k*k*in*len(outSites))
+	for a := range k {
+		for b := range k {
+			for c := range in {
+				for _, s := range outSites {
+					idx = append(idx, int32(c*inRows+row(lat.neighbour(s, a, b))))
+				}
 			}
 		}
-		patches = Concatenate(windows, 3)
 	}
-	y := Dot(Reshape(patches, batch*L1*L2, k*k*in), w).Product()
-	y = Add(y, InsertAxes(c.b.NodeValue(g), 0))
-	return Reshape(y, batch, L1, L2, out)
+	return tensors.FromFlatDataAndDimensions(idx, len(idx), 1)
 }
 
-// net returns s and t, each [batch, L, L], of layer i from the frozen field.
+// gatherConv is a convolution with periodic padding as a gather and one
+// matrix product: x holds in channels on inRows rows each, [in·inRows,
+// batch] (channel-major); idx (patchIndex) picks for each output site the
+// k² neighbours of every channel, the patches [k²·in, sites·batch], which
+// the weights [k²·in, out] contract: out_{o,s} = Σ_{a,b,c} W_{(a,b,c),o}
+// x_{c, s+(a−k/2, b−k/2)} + b_o, shaped [out·sites, batch] — the
+// cross-correlation of PyTorch's Conv2d with padding_mode="circular". The
+// layout (channels and sites first, the batch last) makes the gather pick
+// whole rows and the product need no transposition; on these tiny
+// convolutions (8×8 sites, ≤ 8 channels) gather + product is several
+// times faster than a convolution operation, forward and backward.
+// TestCircularConvMatchesDefinition and TestCircularConvMatchesConvolve
+// check it.
+func gatherConv(x *Node, c conv, idx *tensors.Tensor, sites int) *Node {
+	g := x.Graph()
+	w := c.w.NodeValue(g)
+	batch := x.Shape().Dimensions[1]
+	kin, out := w.Shape().Dimensions[0], w.Shape().Dimensions[1]
+	patches := Reshape(Gather(x, Const(g, idx), true), kin, sites*batch)
+	y := DotGeneral(w, []int{0}, nil, patches, []int{0}, nil) // [out, sites·batch]
+	y = Add(y, Reshape(c.b.NodeValue(g), out, 1))
+	return Reshape(y, out*sites, batch)
+}
+
+// net returns s and t, each [L²/2, batch] on the active sublattice of layer
+// i (parity 1 − i mod 2), from the field on its frozen sublattice (parity
+// i mod 2), [L²/2, batch]. It is the layer's conv net on the masked field
+// m·φ (zero on the active sites), with s and t read on the active sites:
+// the first convolution reads the frozen sites only (the active ones are
+// zero) and the last one is evaluated on the active sites only.
 func (f *Flow) net(i int, frozen *Node) (s, t *Node) {
-	x := InsertAxes(frozen, -1)
+	lat := f.lat
+	q := i % 2
+	V, half := f.Config.L*f.Config.L, len(lat.sites[q])
+	all := make([]int, V)
+	for s := range all {
+		all[s] = s
+	}
+	// The frozen field with a row of zeros (row half) that the
+	// convolution reads at the active sites.
+	x := Concatenate([]*Node{frozen, ZerosLike(SliceAxis(frozen, 0, AxisRange(0, 1)))}, 0)
+	inRows := half + 1
+	row := func(s int) int {
+		if lat.parity(s) == q {
+			return lat.pos[s]
+		}
+		return half
+	}
 	convs := f.convs[i]
+	in := 1
 	for c, cv := range convs {
-		x = circularConv(x, cv, f.Config.Kernel)
+		outSites := all
+		if c == len(convs)-1 {
+			outSites = lat.sites[1-q]
+		}
+		x = gatherConv(x, cv, lat.patchIndex(in, inRows, row, outSites), len(outSites))
 		if c < len(convs)-1 {
-			x = Where(GreaterOrEqual(x, ScalarZero(x.Graph(), x.DType())), x, MulScalar(x, 0.01)) // LeakyReLU(0.01)
+			x = Max(x, MulScalar(x, 0.01)) // LeakyReLU(0.01)
 		} else {
 			x = Tanh(x)
 		}
+		in, inRows, row = cv.b.Shape().Dimensions[0], V, func(s int) int { return s }
 	}
-	s = Squeeze(SliceAxis(x, 3, AxisElem(0)), 3)
-	t = Squeeze(SliceAxis(x, 3, AxisElem(1)), 3)
-	return s, t
+	return SliceAxis(x, 0, AxisRange(0, half)), SliceAxis(x, 0, AxisRange(half, 2*half))
+}
+
+// split turns fields [batch, L, L] into their two sublattices, each
+// [L²/2, batch].
+func (f *Flow) split(x *Node) [2]*Node {
+	g := x.Graph()
+	L := f.Config.L
+	rows := Transpose(Reshape(x, x.Shape().Dimensions[0], L*L), 0, 1) // [L², batch]
+	var out [2]*Node
+	for q := range 2 {
+		idx := make([]int32, len(f.lat.sites[q]))
+		for j, s := range f.lat.sites[q] {
+			idx[j] = int32(s)
+		}
+		out[q] = Gather(rows, Const(g, tensors.FromFlatDataAndDimensions(idx, len(idx), 1)), true)
+	}
+	return out
+}
+
+// join is the inverse of split: [batch, L, L] from the two sublattices.
+func (f *Flow) join(h [2]*Node) *Node {
+	g := h[0].Graph()
+	L := f.Config.L
+	idx := make([]int32, L*L)
+	for s := range idx {
+		idx[s] = int32(f.lat.pos[s] + f.lat.parity(s)*len(f.lat.sites[0]))
+	}
+	rows := Gather(Concatenate([]*Node{h[0], h[1]}, 0), Const(g, tensors.FromFlatDataAndDimensions(idx, L*L, 1)), true)
+	return Reshape(Transpose(rows, 0, 1), rows.Shape().Dimensions[1], L, L)
 }
 
 // Forward is the flow as graph code: noise z [batch, L, L] → the sample φ
-// and Σ_layers log|det ∂g/∂φ|, shaped [batch].
+// and Σ_layers log|det ∂g/∂φ|, shaped [batch]. Layer i with mask m
+// (Mask(i)) maps φ to m·φ + (1 − m)·(φ·e^s + t), with s, t the layer's net
+// of m·φ; it is computed on the two sublattices: the frozen one (m = 1) is
+// left as it is, the active one becomes φ·e^s + t.
 func (f *Flow) Forward(z *Node) (phi, logDet *Node) {
-	g := z.Graph()
-	phi = z
-	logDet = ZerosLike(ReduceSum(z, 1, 2))
+	h := f.split(z)
+	logDet = ZerosLike(ReduceSum(h[0], 0))
 	for i := range f.Config.Layers {
-		m := f.maskNode(g, i)
-		frozen := Mul(m, phi)
-		s, t := f.net(i, frozen)
-		active := OneMinus(m)
-		phi = Add(frozen, Mul(active, Add(Mul(phi, Exp(s)), t)))
-		logDet = Add(logDet, ReduceSum(Mul(active, s), 1, 2))
+		q := i % 2
+		s, t := f.net(i, h[q])
+		h[1-q] = Add(Mul(h[1-q], Exp(s)), t)
+		logDet = Add(logDet, ReduceSum(s, 0))
 	}
-	return phi, logDet
+	return f.join(h), logDet
 }
 
 // Inverse is the inverse flow as graph code: φ [batch, L, L] → the noise z
 // with φ = Forward(z), and Σ_layers log|det ∂g⁻¹/∂φ| (minus Forward's).
 func (f *Flow) Inverse(phi *Node) (z, logDet *Node) {
-	g := phi.Graph()
-	z = phi
-	logDet = ZerosLike(ReduceSum(phi, 1, 2))
+	h := f.split(phi)
+	logDet = ZerosLike(ReduceSum(h[0], 0))
 	for i := f.Config.Layers - 1; i >= 0; i-- {
-		m := f.maskNode(g, i)
-		frozen := Mul(m, z)
-		s, t := f.net(i, frozen)
-		active := OneMinus(m)
-		z = Add(frozen, Mul(active, Mul(Sub(z, t), Exp(Neg(s)))))
-		logDet = Sub(logDet, ReduceSum(Mul(active, s), 1, 2))
+		q := i % 2
+		s, t := f.net(i, h[q])
+		h[1-q] = Mul(Sub(h[1-q], t), Exp(Neg(s)))
+		logDet = Sub(logDet, ReduceSum(s, 0))
 	}
-	return z, logDet
+	return f.join(h), logDet
 }
 
 // LogPrior is log r(z) = −½ Σ_x z_x² − (V/2) log 2π for z [batch, L, L],

@@ -177,6 +177,24 @@ func TestLogQSampleAndInverseAgree(t *testing.T) {
 	}
 }
 
+// fullConv applies gatherConv — the code path of the flow's nets — to
+// fields in the usual layout x [batch, L, L, in] at every site: →
+// [batch, L, L, out].
+func fullConv(f *Flow, x *Node, c conv) *Node {
+	dims := x.Shape().Dimensions
+	batch, L, in := dims[0], dims[1], dims[3]
+	V := L * L
+	all := make([]int, V)
+	for s := range all {
+		all[s] = s
+	}
+	rows := Reshape(Transpose(Reshape(x, batch, V, in), 0, 2), in*V, batch) // [in·V, batch], channel-major
+	idx := f.lat.patchIndex(in, V, func(s int) int { return s }, all)
+	y := gatherConv(rows, c, idx, V) // [out·V, batch]
+	out := c.b.Shape().Dimensions[0]
+	return Reshape(TransposeAllDims(Reshape(y, out, V, batch), 2, 1, 0), batch, L, L, out)
+}
+
 func TestCircularConvMatchesDefinition(t *testing.T) {
 	b := testbackends.Go(t)
 	f, err := New(b, Config{L: 4, Layers: 1, Hidden: []int{3}, Kernel: 3, Seed: 5, DType: dtypes.Float64})
@@ -185,7 +203,7 @@ func TestCircularConvMatchesDefinition(t *testing.T) {
 	}
 	x := noise(rng.New(3, 3), 2, 4, 1) // [2, 4, 4, 1]
 	cv := f.convs[0][0]
-	out := run(t, f, func(_ *model.Scope, x *Node) []*Node { return []*Node{circularConv(x, cv, 3)} }, x, 2, 4, 4, 1)[0]
+	out := run(t, f, func(_ *model.Scope, x *Node) []*Node { return []*Node{fullConv(f, x, cv)} }, x, 2, 4, 4, 1)[0]
 	w := tensors.MustCopyFlatData[float64](cv.w.MustValue()) // [(a, b, c), out]
 	bias := tensors.MustCopyFlatData[float64](cv.b.MustValue())
 	for n := range 2 {
@@ -207,8 +225,19 @@ func TestCircularConvMatchesDefinition(t *testing.T) {
 	}
 }
 
-// circularConvReference is circularConv by GoMLX's convolution operation,
-// for the tests.
+// circularPad pads x [batch, L, L, C] periodically by p sites on each side
+// of both lattice axes: [batch, L+2p, L+2p, C].
+func circularPad(x *Node, p int) *Node {
+	for _, axis := range []int{1, 2} {
+		n := x.Shape().Dimensions[axis]
+		x = Concatenate([]*Node{SliceAxis(x, axis, AxisRange(n-p, n)), x, SliceAxis(x, axis, AxisRange(0, p))}, axis)
+	}
+	return x
+}
+
+// circularConvReference is the flow's convolution by GoMLX's convolution
+// operation on the periodically padded field [batch, L, L, in], for the
+// tests.
 func circularConvReference(x *Node, c conv, k int) *Node {
 	g := x.Graph()
 	w := c.w.NodeValue(g)
@@ -222,7 +251,7 @@ func circularConvReference(x *Node, c conv, k int) *Node {
 	return Add(y, Reshape(bias, 1, 1, 1, out))
 }
 
-// The convolution by patches and a matrix product (circularConv) equals
+// The convolution by a gather and a matrix product (gatherConv) equals
 // GoMLX's convolution operation on circularly padded input, in value and in
 // the gradients with respect to the input, the weights and the bias, on the
 // shapes of the tutorial's nets (1 → 8 → 2 channels here).
@@ -233,21 +262,90 @@ func TestCircularConvMatchesConvolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := noise(rng.New(4, 4), 3, 6, 1) // [3, 6, 6, 1]
-	both := func(conv func(*Node, conv, int) *Node) [][]float64 {
+	both := func(conv func(*Node, conv) *Node) [][]float64 {
 		return run(t, f, func(_ *model.Scope, x *Node) []*Node {
-			h := conv(x, f.convs[0][0], 3)
+			h := conv(x, f.convs[0][0])
 			h = Tanh(h)
-			y := conv(h, f.convs[0][1], 3)
+			y := conv(h, f.convs[0][1])
 			loss := ReduceAllSum(Mul(y, y))
 			g := Gradient(loss, x, f.convs[0][0].w.NodeValue(x.Graph()), f.convs[0][0].b.NodeValue(x.Graph()), f.convs[0][1].w.NodeValue(x.Graph()))
 			return append([]*Node{y}, g...)
 		}, x, 3, 6, 6, 1)
 	}
-	got, want := both(circularConv), both(circularConvReference)
+	got := both(func(x *Node, c conv) *Node { return fullConv(f, x, c) })
+	want := both(func(x *Node, c conv) *Node { return circularConvReference(x, c, 3) })
 	for i := range want {
 		for j := range want[i] {
 			if math.Abs(got[i][j]-want[i][j]) > 1e-10*(1+math.Abs(want[i][j])) {
-				t.Fatalf("output %d, element %d: %g by patches, %g by Convolve", i, j, got[i][j], want[i][j])
+				t.Fatalf("output %d, element %d: %g by gather, %g by Convolve", i, j, got[i][j], want[i][j])
+			}
+		}
+	}
+}
+
+// referenceForward is the flow by its definition, on whole fields with the
+// masks multiplied in: φ ← m·φ + (1 − m)·(φ·e^s + t), s and t from the conv
+// net (GoMLX's convolution, LeakyReLU as a Where, tanh) of m·φ, log det +=
+// Σ (1 − m)·s.
+func referenceForward(f *Flow, z *Node) (phi, logDet *Node) {
+	g := z.Graph()
+	L := f.Config.L
+	phi = z
+	logDet = ZerosLike(ReduceSum(z, 1, 2))
+	for i := range f.Config.Layers {
+		m := ConvertDType(Const(g, tensorOf(dtypes.Float64, f.Mask(i), 1, L, L).Value()), f.Config.DType)
+		frozen := Mul(m, phi)
+		x := InsertAxes(frozen, -1)
+		for c, cv := range f.convs[i] {
+			x = circularConvReference(x, cv, f.Config.Kernel)
+			if c < len(f.convs[i])-1 {
+				x = Where(GreaterOrEqual(x, ScalarZero(g, x.DType())), x, MulScalar(x, 0.01))
+			} else {
+				x = Tanh(x)
+			}
+		}
+		s := Squeeze(SliceAxis(x, 3, AxisElem(0)), 3)
+		t := Squeeze(SliceAxis(x, 3, AxisElem(1)), 3)
+		active := OneMinus(m)
+		phi = Add(frozen, Mul(active, Add(Mul(phi, Exp(s)), t)))
+		logDet = Add(logDet, ReduceSum(Mul(active, s), 1, 2))
+	}
+	return phi, logDet
+}
+
+// Forward, computed on the two sublattices with gathers, equals the flow's
+// definition on whole fields with masks (referenceForward), in the samples,
+// the log det and the gradient of a loss with respect to the noise and the
+// weights — on a lattice with one hidden layer, two, and none, and kernels
+// 3 and 5.
+func TestForwardMatchesMaskedDefinition(t *testing.T) {
+	b := testbackends.Go(t)
+	for _, cfg := range []Config{
+		{L: 4, Layers: 4, Hidden: []int{4, 4}, Kernel: 3, Seed: 3, DType: dtypes.Float64},
+		{L: 6, Layers: 3, Hidden: []int{3}, Kernel: 5, Seed: 4, DType: dtypes.Float64},
+		{L: 4, Layers: 2, Hidden: nil, Kernel: 1, Seed: 5, DType: dtypes.Float64},
+	} {
+		f, err := New(b, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := noise(rng.New(6, 6), 3, cfg.L, 1.5)
+		both := func(fwd func(*Node) (*Node, *Node)) [][]float64 {
+			return run(t, f, func(_ *model.Scope, z *Node) []*Node {
+				phi, ld := fwd(z)
+				loss := ReduceAllSum(Add(ReduceSum(Mul(phi, Mul(phi, phi)), 1, 2), ld))
+				w := f.convs[cfg.Layers-1][len(f.convs[0])-1].w.NodeValue(z.Graph())
+				w0 := f.convs[0][0].w.NodeValue(z.Graph())
+				return append([]*Node{phi, ld}, Gradient(loss, z, w, w0)...)
+			}, z, 3, cfg.L, cfg.L)
+		}
+		got := both(f.Forward)
+		want := both(func(z *Node) (*Node, *Node) { return referenceForward(f, z) })
+		for i := range want {
+			for j := range want[i] {
+				if math.Abs(got[i][j]-want[i][j]) > 1e-10*(1+math.Abs(want[i][j])) {
+					t.Fatalf("%+v: output %d, element %d: %g on sublattices, %g by the definition", cfg, i, j, got[i][j], want[i][j])
+				}
 			}
 		}
 	}
