@@ -21,6 +21,14 @@
 //
 //	log q(φ) = log r(z) − Σ_layers log|det ∂g/∂φ|.
 //
+// The graph code computes exactly this, without multiplying masks: the field
+// is held as its two sublattices (the sites of either parity, which are the
+// frozen and the active halves of every layer), the first convolution reads
+// the frozen sites only, the last one is evaluated on the active sites only,
+// and each convolution is one gather of the neighbouring sites and one
+// matrix product. TestForwardMatchesMaskedDefinition checks it against the
+// formula above on whole fields.
+//
 // # Training without data
 //
 // Only the reverse divergence can be estimated here: we can draw samples of
