@@ -1,9 +1,11 @@
 package flow
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"time"
 
 	"github.com/gomlx/compute/dtypes"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/progress"
 	"github.com/klcourse/klcourse/internal/rng"
+	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/phi4"
 )
@@ -59,6 +62,32 @@ type History struct {
 	Seconds           float64
 	// StepsPerSecond is the training speed (the evaluations excluded).
 	StepsPerSecond float64
+}
+
+// Save writes the history as JSON to path (through a temporary file, so a
+// failed write loses nothing).
+func (h *History) Save(path string) error {
+	data, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	return safefile.WriteBytes(path, data)
+}
+
+// LoadHistory reads a history written by History.Save.
+func LoadHistory(path string) (*History, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	h := &History{}
+	if err := json.Unmarshal(data, h); err != nil {
+		return nil, fmt.Errorf("flow: %s: not a training history: %w", path, err)
+	}
+	if len(h.Loss) == 0 || len(h.ESS) != len(h.Loss) || len(h.Acceptance) != len(h.Loss) || len(h.BatchESS) != len(h.Loss) {
+		return nil, fmt.Errorf("flow: %s: a training history needs equally long, non-empty Loss, ESS, Acceptance and BatchESS (got %d, %d, %d, %d)", path, len(h.Loss), len(h.ESS), len(h.Acceptance), len(h.BatchESS))
+	}
+	return h, nil
 }
 
 // Trainer trains a flow by the reverse KL, one step at a time.
