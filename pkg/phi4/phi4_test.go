@@ -261,3 +261,73 @@ func TestHistogramAndImage(t *testing.T) {
 		t.Errorf("φ = 2·vmax drawn as %d %d %d, want red", r, g, b)
 	}
 }
+
+// localMetropolis is a sampler independent of HMC's code: single-site
+// Metropolis updates φ_x → φ_x + δ, δ uniform in ±width, accepted with
+// probability min(1, e^{−ΔS}), where ΔS comes from the terms of S that hold
+// φ_x, written out by hand: (4 + m²)φ_x² − 2φ_x Σ_{y~x} φ_y + λφ_x⁴ (the
+// kinetic sum counts each link from both ends). It returns M after each
+// sweep over the lattice, after therm sweeps.
+func localMetropolis(th Theory, width float64, therm, sweeps int, seed uint64) []float64 {
+	L, V := th.L, th.Volume()
+	phi := make([]float64, V)
+	src := rng.New(seed, 0x10ca1)
+	local := func(x int, v float64) float64 {
+		a, b := x/L, x%L
+		nb := phi[((a+1)%L)*L+b] + phi[((a+L-1)%L)*L+b] + phi[a*L+(b+1)%L] + phi[a*L+(b+L-1)%L]
+		return (4+th.M2)*v*v - 2*v*nb + th.Lambda*v*v*v*v
+	}
+	var ms []float64
+	for sweep := range therm + sweeps {
+		for x := range V {
+			old, nw := phi[x], phi[x]+width*(2*src.Float64()-1)
+			d := local(x, nw) - local(x, old)
+			if d <= 0 || src.Float64() < math.Exp(-d) {
+				phi[x] = nw
+			}
+		}
+		if sweep >= therm {
+			ms = append(ms, Magnetisation(phi))
+		}
+	}
+	return ms
+}
+
+// At the lecture's interacting point (L = 8, m² = −4, λ = 8) there is no
+// closed form: HMC must agree with an independent sampler.
+func TestHMCMatchesLocalMetropolis(t *testing.T) {
+	th := Theory{L: 8, M2: -4, Lambda: 8}
+	n, sweeps := 60000, 150000
+	if testing.Short() {
+		n, sweeps = 20000, 50000
+	}
+	h, err := NewHMC(th, 0.1, 10, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := h.Run(500, n, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Measure(th, c.Configs, 200, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := localMetropolis(th, 0.8, 2000, sweeps, 9)
+	abs, sq := make([]float64, len(ms)), make([]float64, len(ms))
+	for i, m := range ms {
+		abs[i], sq[i] = math.Abs(m), float64(th.Volume())*m*m
+	}
+	// Bins of 500 sweeps: well beyond the local sampler's τ_int (tens of sweeps).
+	lAbs, _ := MeanBinned(abs, 500)
+	lChi, _ := MeanBinned(sq, 500)
+	for _, p := range []struct {
+		name     string
+		hmc, loc Estimate
+	}{{"⟨|M|⟩", o.AbsM, lAbs}, {"χ₂", o.Chi2, lChi}} {
+		if d := math.Abs(p.hmc.Mean - p.loc.Mean); d > 4*math.Hypot(p.hmc.Err, p.loc.Err) {
+			t.Errorf("%s: HMC %v, local Metropolis %v: %.1f standard errors apart", p.name, p.hmc, p.loc, d/math.Hypot(p.hmc.Err, p.loc.Err))
+		}
+	}
+	t.Logf("⟨|M|⟩: HMC %v, local Metropolis %v;  χ₂: HMC %v, local Metropolis %v", o.AbsM, lAbs, o.Chi2, lChi)
+}
