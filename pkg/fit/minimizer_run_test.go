@@ -61,3 +61,50 @@ func TestMinimizerRunFitsALine(t *testing.T) {
 		t.Errorf("a NaN loss: %v", err)
 	}
 }
+
+// SetLearningRate changes the rate of the following steps: with plain SGD
+// on L(w) = (w − 5)², from w = 0, a step moves w by lr·2(5 − w), so the
+// rates can be read off the moves.
+func TestMinimizerSetLearningRate(t *testing.T) {
+	b := goBackend(t)
+	store := model.NewStore()
+	w, err := store.RootScope().CreateVariable("w", tensors.FromScalar(float64(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := func(scope *model.Scope, in []*graph.Node) (*graph.Node, []*graph.Node) {
+		return graph.Square(graph.AddScalar(w.NodeValue(in[0].Graph()), -5)), nil
+	}
+	m, err := NewMinimizer(b, store, loss, optimizer.StochasticGradientDescent().WithLearningRate(0.1).WithDecay(false).Done())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetLearningRate(0.2); err == nil {
+		t.Error("SetLearningRate before the first step: no error")
+	}
+	value := func() float64 { v, _ := w.Value(); return scalar(v) }
+	in := tensors.FromScalar(float64(0))
+	if _, _, err := m.Step(in); err != nil {
+		t.Fatal(err)
+	}
+	if got := value(); math.Abs(got-1) > 1e-12 { // 0 + 0.1·2·5
+		t.Fatalf("after a step at rate 0.1: w = %g, want 1", got)
+	}
+	if got := m.LearningRate(); got != 0.1 {
+		t.Errorf("LearningRate() = %g, want 0.1", got)
+	}
+	if err := m.SetLearningRate(0.25); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Step(tensors.FromScalar(float64(0))); err != nil {
+		t.Fatal(err)
+	}
+	if got := value(); math.Abs(got-3) > 1e-12 { // 1 + 0.25·2·4
+		t.Errorf("after a step at rate 0.25: w = %g, want 3", got)
+	}
+	for _, bad := range []float64{0, -1, math.Inf(1), math.NaN()} {
+		if err := m.SetLearningRate(bad); err == nil {
+			t.Errorf("SetLearningRate(%g): no error", bad)
+		}
+	}
+}

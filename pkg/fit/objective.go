@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -76,6 +77,40 @@ func (m *Minimizer) Step(inputs ...any) (loss float64, extras []*tensors.Tensor,
 		return loss, out[1:], fmt.Errorf("fit.Minimizer: step %d: the loss is %v; training stopped (look for log 0, exp overflow or a learning rate too large)", m.steps, loss)
 	}
 	return loss, out[1:], nil
+}
+
+// SetLearningRate sets the optimizer's learning rate for the steps that
+// follow: a schedule driven from Go, step by step or era by era. GoMLX's
+// optimizers keep the rate in the store's variable
+// "/optimizers/learning_rate", created when the first Step builds the
+// graph; before that, or for an optimizer without it, this is an error.
+func (m *Minimizer) SetLearningRate(lr float64) error {
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return fmt.Errorf("fit.Minimizer.SetLearningRate: %g, want a positive finite rate", lr)
+	}
+	v := m.Store.GetVariable(optimizer.Scope + "/" + optimizer.ParamLearningRate)
+	if v == nil {
+		return errors.New("fit.Minimizer.SetLearningRate: no learning-rate variable in the store: run a Step first, with an optimizer of GoMLX's")
+	}
+	t, err := tensors.FromAnyValue(shapes.CastAsDType(lr, v.DType()))
+	if err != nil {
+		return fmt.Errorf("fit.Minimizer.SetLearningRate: %w", err)
+	}
+	return v.SetValue(t)
+}
+
+// LearningRate is the optimizer's current learning rate (0 before the
+// first Step).
+func (m *Minimizer) LearningRate() float64 {
+	v := m.Store.GetVariable(optimizer.Scope + "/" + optimizer.ParamLearningRate)
+	if v == nil {
+		return 0
+	}
+	t, err := v.Value()
+	if err != nil {
+		return 0
+	}
+	return scalar(t)
 }
 
 // Steps is the number of steps run so far.

@@ -1,11 +1,15 @@
 package flow
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klcourse/klcourse/internal/testbackends"
+	"github.com/klcourse/klcourse/pkg/phi4"
 )
 
 func TestHistorySaveLoad(t *testing.T) {
@@ -35,5 +39,35 @@ func TestHistorySaveLoad(t *testing.T) {
 	}
 	if _, err := LoadHistory(filepath.Join(dir, "missing.json")); err == nil {
 		t.Error("LoadHistory of a missing file: no error")
+	}
+}
+
+// FinalLearningRate anneals Adam's rate along a cosine: the history records
+// the rate at the end of each era, set before that era's last step k (from
+// 0) of n to final + (lr − final)(1 + cos(πk/n))/2; without it the rate
+// stays put, and a final rate above the initial one is an error.
+func TestTrainCosineLearningRate(t *testing.T) {
+	b := testbackends.Go(t)
+	th := phi4.Theory{L: 4, M2: -4, Lambda: 8}
+	const lr, final, eras, steps = 1e-3, 1e-5, 3, 4
+	for _, fin := range []float64{final, 0} {
+		f := small(t, b)
+		h, err := Train(f, th, TrainConfig{Eras: eras, StepsPerEra: steps, Batch: 8, LearningRate: lr, FinalLearningRate: fin, EvalBatch: 16, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e, got := range h.LearningRate {
+			want := lr
+			if fin > 0 {
+				k := float64((e+1)*steps - 1)
+				want = fin + (lr-fin)*(1+math.Cos(math.Pi*k/(eras*steps)))/2
+			}
+			if math.Abs(got-want) > 1e-12 {
+				t.Errorf("final rate %g: era %d ends at rate %.6g, want %.6g", fin, e+1, got, want)
+			}
+		}
+	}
+	if _, err := Train(small(t, b), th, TrainConfig{Eras: 1, StepsPerEra: 1, Batch: 8, LearningRate: lr, FinalLearningRate: 2 * lr}); err == nil {
+		t.Error("a final rate above the initial one: no error")
 	}
 }

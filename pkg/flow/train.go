@@ -34,6 +34,10 @@ type TrainConfig struct {
 	Eras, StepsPerEra, Batch int
 	// LearningRate of Adam (the tutorial: 1e-3).
 	LearningRate float64
+	// FinalLearningRate, when positive, anneals the rate: step k of n
+	// (from 0) uses final + (lr − final)·(1 + cos(πk/n))/2, a cosine from
+	// LearningRate down to FinalLearningRate. Zero keeps the rate constant.
+	FinalLearningRate float64
 	// EvalBatch is the number of fresh samples that measure the ESS and the
 	// Metropolis acceptance after each era (default 1024).
 	EvalBatch int
@@ -57,6 +61,8 @@ type History struct {
 	// ratio of sums dominated by the largest weights, which a small batch
 	// rarely contains: BatchESS is larger than the ESS of many samples.
 	BatchESS []float64
+	// LearningRate is Adam's rate at the end of each era.
+	LearningRate []float64
 	// StepLoss and StepESS are the loss and the batch ESS of every step.
 	StepLoss, StepESS []float64
 	Seconds           float64
@@ -151,6 +157,9 @@ func Train(f *Flow, theory phi4.Theory, cfg TrainConfig) (*History, error) {
 	if cfg.EvalBatch == 0 {
 		cfg.EvalBatch = 1024
 	}
+	if cfg.FinalLearningRate < 0 || cfg.FinalLearningRate > cfg.LearningRate {
+		return nil, fmt.Errorf("flow: Train: final learning rate %g, want 0 (constant) or in (0, LearningRate = %g]", cfg.FinalLearningRate, cfg.LearningRate)
+	}
 	tr, err := NewTrainer(f, theory, cfg.LearningRate)
 	if err != nil {
 		return nil, err
@@ -165,6 +174,14 @@ func Train(f *Flow, theory phi4.Theory, cfg TrainConfig) (*History, error) {
 		sum, sumESS := 0.0, 0.0
 		t0 := time.Now()
 		for step := 1; step <= cfg.StepsPerEra; step++ {
+			if k := len(h.StepLoss); cfg.FinalLearningRate > 0 && k > 0 {
+				// The rate variable exists once the first step has built the graph.
+				n := float64(cfg.Eras * cfg.StepsPerEra)
+				lr := cfg.FinalLearningRate + (cfg.LearningRate-cfg.FinalLearningRate)*(1+math.Cos(math.Pi*float64(k)/n))/2
+				if err := tr.min.SetLearningRate(lr); err != nil {
+					return h, err
+				}
+			}
 			loss, ess, err := tr.StepESS(src, cfg.Batch)
 			if err != nil {
 				bar.Finish(int64(len(h.StepLoss)), "failed")
@@ -186,6 +203,7 @@ func Train(f *Flow, theory phi4.Theory, cfg TrainConfig) (*History, error) {
 		h.BatchESS = append(h.BatchESS, sumESS/float64(cfg.StepsPerEra))
 		h.ESS = append(h.ESS, ESS(logW))
 		h.Acceptance = append(h.Acceptance, acc)
+		h.LearningRate = append(h.LearningRate, tr.min.LearningRate())
 		bar.Update(int64(len(h.StepLoss)), fmt.Sprintf("era %d/%d  loss %.3f  batch ESS %.3f  ESS %.3f  acceptance %.3f", era, cfg.Eras, h.Loss[era-1], h.BatchESS[era-1], h.ESS[era-1], acc))
 	}
 	h.Seconds = time.Since(start).Seconds()
