@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -107,7 +108,21 @@ func Start(opts Options) (*Browser, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 60 * time.Second
 	}
+	// Chromium leaves a folder (org.chromium.Chromium.*) in $TMPDIR that
+	// outlives it: give it a temporary folder of its own, removed by Close.
+	// Its socket in that folder must fit a Unix socket path (108 bytes):
+	// under a long $TMPDIR the folder goes to /tmp.
+	parent := os.TempDir()
+	if len(parent)+len("/klcourse-browser-0123456789/org.chromium.Chromium.XXXXXX/SingletonSocket") > 100 {
+		parent = "/tmp"
+	}
+	tmp, err := os.MkdirTemp(parent, "klcourse-browser-")
+	if err != nil {
+		return nil, err
+	}
 	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.Env("TMPDIR="+tmp),
+		chromedp.UserDataDir(filepath.Join(tmp, "profile")),
 		chromedp.ExecPath(opts.Exec),
 		chromedp.WindowSize(opts.Width, opts.Height),
 		chromedp.Flag("allow-file-access-from-files", true),
@@ -120,7 +135,11 @@ func Start(opts Options) (*Browser, error) {
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), allocOpts...)
 	ctx, ctxCancel := chromedp.NewContext(allocCtx)
 	b := &Browser{ctx: ctx, timeout: opts.Timeout, urls: map[network.RequestID]string{}}
-	b.cancel = func() { ctxCancel(); allocCancel() }
+	b.cancel = func() {
+		ctxCancel()
+		allocCancel() // waits for the browser to exit
+		os.RemoveAll(tmp)
+	}
 	// The first action starts the browser, which lives as long as the
 	// context of that action: give it ctx itself, not a context with a
 	// timeout.
@@ -158,7 +177,8 @@ func (b *Browser) onEvent(ev any) {
 	}
 }
 
-// Close stops the browser.
+// Close stops the browser and removes its temporary folder (profile and
+// all).
 func (b *Browser) Close() { b.cancel() }
 
 func (b *Browser) do(actions ...chromedp.Action[chromedp.Void]) error {

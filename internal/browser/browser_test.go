@@ -68,3 +68,59 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("screenshot: %d bytes, %v", len(data), err)
 	}
 }
+
+// Chromium puts a folder of its own in $TMPDIR (org.chromium.Chromium.*)
+// and leaves it behind: Start gives it a temporary folder that Close
+// removes, so nothing outlives the browser.
+func TestCloseLeavesNoTemporaryFiles(t *testing.T) {
+	Need(t)
+	// A short folder: Chromium's socket path in it must stay under 108 bytes.
+	tmp, err := os.MkdirTemp("", "klbt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	t.Setenv("TMPDIR", tmp)
+	b, err := Start(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Load("about:blank"); err != nil {
+		t.Fatal(err)
+	}
+	during, _ := os.ReadDir(tmp)
+	b.Close()
+	after, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range after {
+		left = append(left, e.Name())
+	}
+	if len(left) > 0 {
+		t.Errorf("after Close, %s holds %v", tmp, left)
+	}
+	if len(during) == 0 {
+		t.Errorf("while the browser ran, %s was empty: it did not use the temporary folder", tmp)
+	}
+}
+
+// Under a $TMPDIR too long for Chromium's socket path, the browser still
+// starts (its folder goes to /tmp).
+func TestStartUnderALongTMPDIR(t *testing.T) {
+	Need(t)
+	long := filepath.Join(t.TempDir(), strings.Repeat("x", 60))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", long)
+	b, err := Start(Options{})
+	if err != nil {
+		t.Fatalf("Start under TMPDIR=%s: %v", long, err)
+	}
+	if err := b.Load("about:blank"); err != nil {
+		t.Error(err)
+	}
+	b.Close()
+}
