@@ -71,3 +71,24 @@ func TestTrainCosineLearningRate(t *testing.T) {
 		t.Error("a final rate above the initial one: no error")
 	}
 }
+
+// A second Train on the same flow starts from its own LearningRate, not
+// from the rate where an earlier annealed run ended (GoMLX's optimizer
+// reuses the store's rate variable and ignores the configured rate).
+func TestTrainAgainStartsAtItsOwnRate(t *testing.T) {
+	b := testbackends.Go(t)
+	th := phi4.Theory{L: 4, M2: -4, Lambda: 8}
+	f := small(t, b)
+	if _, err := Train(f, th, TrainConfig{Eras: 1, StepsPerEra: 3, Batch: 8, LearningRate: 1e-3, FinalLearningRate: 1e-5, EvalBatch: 16, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Train(f, th, TrainConfig{Eras: 2, StepsPerEra: 2, Batch: 8, LearningRate: 2e-3, EvalBatch: 16, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e, got := range h.LearningRate {
+		if math.Abs(got-2e-3) > 1e-15 {
+			t.Errorf("second run, era %d: rate %g, want its constant 2e-3", e+1, got)
+		}
+	}
+}

@@ -174,10 +174,18 @@ func Train(f *Flow, theory phi4.Theory, cfg TrainConfig) (*History, error) {
 		sum, sumESS := 0.0, 0.0
 		t0 := time.Now()
 		for step := 1; step <= cfg.StepsPerEra; step++ {
-			if k := len(h.StepLoss); cfg.FinalLearningRate > 0 && k > 0 {
-				// The rate variable exists once the first step has built the graph.
-				n := float64(cfg.Eras * cfg.StepsPerEra)
-				lr := cfg.FinalLearningRate + (cfg.LearningRate-cfg.FinalLearningRate)*(1+math.Cos(math.Pi*float64(k)/n))/2
+			// GoMLX's optimizer creates the rate variable, at cfg.LearningRate,
+			// when the first step builds the graph — but in a store trained
+			// before it reuses the variable, at whatever rate that run left:
+			// the first step resets it there, and an annealed run sets it
+			// before every later step.
+			k := len(h.StepLoss)
+			if (k == 0 && tr.min.LearningRate() != 0) || (k > 0 && cfg.FinalLearningRate > 0) {
+				lr := cfg.LearningRate
+				if cfg.FinalLearningRate > 0 {
+					n := float64(cfg.Eras * cfg.StepsPerEra)
+					lr = cfg.FinalLearningRate + (cfg.LearningRate-cfg.FinalLearningRate)*(1+math.Cos(math.Pi*float64(k)/n))/2
+				}
 				if err := tr.min.SetLearningRate(lr); err != nil {
 					return h, err
 				}
