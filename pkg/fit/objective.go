@@ -88,7 +88,7 @@ func (m *Minimizer) SetLearningRate(lr float64) error {
 	if !(lr > 0) || math.IsInf(lr, 0) {
 		return fmt.Errorf("fit.Minimizer.SetLearningRate: %g, want a positive finite rate", lr)
 	}
-	v := m.Store.GetVariable(optimizer.Scope + "/" + optimizer.ParamLearningRate)
+	v := m.learningRateVar()
 	if v == nil {
 		return errors.New("fit.Minimizer.SetLearningRate: no learning-rate variable in the store: run a Step first, with an optimizer of GoMLX's")
 	}
@@ -102,7 +102,7 @@ func (m *Minimizer) SetLearningRate(lr float64) error {
 // LearningRate is the optimizer's current learning rate (0 before the
 // first Step).
 func (m *Minimizer) LearningRate() float64 {
-	v := m.Store.GetVariable(optimizer.Scope + "/" + optimizer.ParamLearningRate)
+	v := m.learningRateVar()
 	if v == nil {
 		return 0
 	}
@@ -111,6 +111,12 @@ func (m *Minimizer) LearningRate() float64 {
 		return 0
 	}
 	return scalar(t)
+}
+
+// learningRateVar is the store's learning-rate variable of GoMLX's
+// optimizers, nil before the first Step has built the graph.
+func (m *Minimizer) learningRateVar() *model.Variable {
+	return m.Store.GetVariable(optimizer.Scope + "/" + optimizer.ParamLearningRate)
 }
 
 // Steps is the number of steps run so far.

@@ -163,7 +163,7 @@ type lattice struct {
 func newLattice(L, k int) *lattice {
 	lat := &lattice{L: L, k: k, pos: make([]int, L*L)}
 	for s := range L * L {
-		q := (s/L + s%L) % 2
+		q := lat.parity(s)
 		lat.pos[s] = len(lat.sites[q])
 		lat.sites[q] = append(lat.sites[q], s)
 	}
