@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -94,6 +95,9 @@ func start(c Choice) (b compute.Backend, _ Choice, err error) {
 			return nil, c, err
 		}
 	}
+	if name == "xla" {
+		quietPipCUDAChecks(c.Library, os.Getenv, os.Setenv)
+	}
 	// Backend constructors report some configuration errors by panicking.
 	defer func() {
 		if r := recover(); r != nil {
@@ -102,6 +106,30 @@ func start(c Choice) (b compute.Backend, _ Choice, err error) {
 	}()
 	b, err = compute.NewWithConfig(c.Config)
 	return b, c, err
+}
+
+// quietPipCUDAChecks turns off go-xla's check for NVIDIA's libraries beside
+// a CUDA PJRT plugin installed by pip (the course's Python environment, or
+// any other). go-xla looks for them in jax_plugins/nvidia, next to the
+// plugin's directory, and warns in every cell when they are not there; pip
+// installs them in site-packages/nvidia, where the plugin's RPATH
+// ($ORIGIN/../../nvidia/...) finds them. The check stays on for every other
+// layout and when GOPJRT_CUDA_CHECKS is set.
+func quietPipCUDAChecks(plugin string, getenv func(string) string, setenv func(string, string) error) {
+	const checks = "GOPJRT_CUDA_CHECKS"
+	if plugin == "" || getenv(checks) != "" {
+		return
+	}
+	jaxPlugins := filepath.Dir(filepath.Dir(plugin))
+	if filepath.Base(jaxPlugins) != "jax_plugins" || !isDir(filepath.Join(filepath.Dir(jaxPlugins), "nvidia")) {
+		return
+	}
+	_ = setenv(checks, "0")
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
 
 // withONNXLibrary points an explicit "onnx[:options]" configuration that

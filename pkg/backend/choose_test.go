@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"github.com/klcourse/klcourse/pkg/course"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,23 +167,56 @@ func TestCUDAPluginLookup(t *testing.T) {
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
 
+	home := filepath.Join(dir, "course")
 	venv := filepath.Join(dir, "venv")
 	env["VIRTUAL_ENV"] = venv
-	if got := cudaPlugin(getenv, user); got != "" && !strings.HasPrefix(got, "/usr") && !strings.HasPrefix(got, "/opt") {
+	if got := cudaPlugin(getenv, home, user); got != "" && !strings.HasPrefix(got, "/usr") && !strings.HasPrefix(got, "/opt") {
 		t.Errorf("nothing installed: found %q", got)
 	}
 	jax := touch(t, filepath.Join(venv, "lib", "python3.11", "site-packages", "jax_plugins", "xla_cuda12", "xla_cuda_plugin.so"))
-	if got := cudaPlugin(getenv, user); got != jax {
+	if got := cudaPlugin(getenv, home, user); got != jax {
 		t.Errorf("JAX wheel in a virtual environment: found %q, want %q", got, jax)
 	}
 	goxla := touch(t, filepath.Join(user, ".local", "lib", "go-xla", "nvidia", "pjrt_c_api_cuda_plugin.so"))
-	if got := cudaPlugin(getenv, user); got != goxla {
+	if got := cudaPlugin(getenv, home, user); got != goxla {
 		t.Errorf("go-xla install: found %q, want %q (it comes before JAX's)", got, goxla)
 	}
 	pjrtDir := filepath.Join(dir, "plugins")
 	own := touch(t, filepath.Join(pjrtDir, "pjrt_c_api_cuda_plugin.so"))
 	env[PJRTPluginPathEnv] = filepath.Join(dir, "nothing-here") + string(filepath.ListSeparator) + pjrtDir
-	if got := cudaPlugin(getenv, user); got != own {
+	if got := cudaPlugin(getenv, home, user); got != own {
 		t.Errorf("%s: found %q, want %q", PJRTPluginPathEnv, got, own)
+	}
+	delete(env, PJRTPluginPathEnv)
+	pinned := touch(t, filepath.Join(course.PythonEnvDir(home), "lib", "python3.11", "site-packages", "jax_plugins", "xla_cuda13", "xla_cuda_plugin.so"))
+	if got := cudaPlugin(getenv, home, user); got != pinned {
+		t.Errorf("the course's Python environment: found %q, want %q (setup's pinned plugin comes before go-xla's and other environments')", got, pinned)
+	}
+}
+
+func TestQuietPipCUDAChecks(t *testing.T) {
+	dir := t.TempDir()
+	sp := filepath.Join(dir, "lib", "python3.11", "site-packages")
+	plugin := touch(t, filepath.Join(sp, "jax_plugins", "xla_cuda13", "xla_cuda_plugin.so"))
+	other := touch(t, filepath.Join(dir, "go-xla", "nvidia", "pjrt_c_api_cuda_plugin.so"))
+	run := func(plugin string, env map[string]string) map[string]string {
+		set := map[string]string{}
+		quietPipCUDAChecks(plugin, func(k string) string { return env[k] }, func(k, v string) error { set[k] = v; return nil })
+		return set
+	}
+	if set := run(plugin, nil); len(set) != 0 {
+		t.Errorf("pip's plugin without site-packages/nvidia: set %v, want the check kept", set)
+	}
+	if err := os.MkdirAll(filepath.Join(sp, "nvidia", "cu13", "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if set := run(plugin, nil); set["GOPJRT_CUDA_CHECKS"] != "0" {
+		t.Errorf("pip's plugin with site-packages/nvidia: set %v, want GOPJRT_CUDA_CHECKS=0", set)
+	}
+	if set := run(plugin, map[string]string{"GOPJRT_CUDA_CHECKS": "1"}); len(set) != 0 {
+		t.Errorf("GOPJRT_CUDA_CHECKS set by the user: set %v, want it left alone", set)
+	}
+	if set := run(other, nil); len(set) != 0 {
+		t.Errorf("go-xla's layout: set %v, want the check kept", set)
 	}
 }

@@ -52,22 +52,27 @@ func onnxLibrary(getenv func(string) string, home, userHome string) string {
 }
 
 // CUDAPlugin returns an installed CUDA PJRT plugin, or "" when there is none.
-// It looks in the directories of PJRT_PLUGIN_LIBRARY_PATH, where go-xla's
-// installer puts the plugin (~/.local/lib/go-xla and /usr/local/lib/go-xla,
-// which "klcourse setup" uses on GPU machines), and in the site-packages of
-// Python installations for the plugin of JAX's jax-cuda12-pjrt or
-// jax-cuda13-pjrt wheel (jax_plugins/xla_cuda1x/xla_cuda_plugin.so), so that
-// a lab with JAX installed but no internet needs nothing more.
+// It looks, in order, in the directories of PJRT_PLUGIN_LIBRARY_PATH; in the
+// course's own Python environment (course.PythonEnvDir under the course home:
+// ~/.local/share/klcourse/venv, or /opt/klcourse/venv in a lab), where
+// "klcourse setup" installs the pinned plugin of JAX's jax-cuda13-pjrt or
+// jax-cuda12-pjrt wheel (jax_plugins/xla_cuda1x/xla_cuda_plugin.so) on GPU
+// machines; where go-xla's own installer puts a plugin (~/.local/lib/go-xla,
+// /usr/local/lib/go-xla); and in the site-packages of other Python
+// installations, so that a lab with JAX installed needs nothing more.
 func CUDAPlugin() string {
-	return cudaPlugin(os.Getenv, userHome())
+	return cudaPlugin(os.Getenv, courseHome(), userHome())
 }
 
-func cudaPlugin(getenv func(string) string, userHome string) string {
+func cudaPlugin(getenv func(string) string, courseHome, userHome string) string {
 	var patterns []string
 	for _, dir := range filepath.SplitList(getenv(PJRTPluginPathEnv)) {
 		if dir != "" {
 			patterns = append(patterns, filepath.Join(dir, "pjrt_c_api_cuda*_plugin.so"), filepath.Join(dir, "*cuda*plugin*.so"))
 		}
+	}
+	if courseHome != "" {
+		patterns = append(patterns, JAXPluginPatterns(course.PythonEnvDir(courseHome))...)
 	}
 	var goxla []string
 	if userHome != "" {
@@ -78,7 +83,7 @@ func cudaPlugin(getenv func(string) string, userHome string) string {
 		patterns = append(patterns, filepath.Join(dir, "nvidia", "pjrt_c_api_cuda*_plugin.so"), filepath.Join(dir, "pjrt_c_api_cuda*_plugin.so"))
 	}
 	for _, sp := range sitePackages(getenv, userHome) {
-		patterns = append(patterns, filepath.Join(sp, "jax_plugins", "xla_cuda*", "xla_cuda_plugin.so"))
+		patterns = append(patterns, jaxPluginPattern(sp))
 	}
 	for _, pattern := range patterns {
 		matches, _ := filepath.Glob(pattern)
@@ -91,6 +96,17 @@ func cudaPlugin(getenv func(string) string, userHome string) string {
 		}
 	}
 	return ""
+}
+
+// JAXPluginPatterns are the glob patterns of the CUDA PJRT plugin that JAX's
+// jax-cuda13-pjrt and jax-cuda12-pjrt wheels install into the Python
+// environment (a virtual environment's directory) prefix.
+func JAXPluginPatterns(prefix string) []string {
+	return []string{jaxPluginPattern(filepath.Join(prefix, "lib", "python3*", "site-packages"))}
+}
+
+func jaxPluginPattern(sitePackages string) string {
+	return filepath.Join(sitePackages, "jax_plugins", "xla_cuda*", "xla_cuda_plugin.so")
 }
 
 // sitePackages lists the directories where pip may have installed JAX's CUDA

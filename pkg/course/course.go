@@ -58,6 +58,11 @@ func Home() (string, error) {
 	return filepath.Join(home, ".local", "share", "klcourse"), nil
 }
 
+// PythonEnvDir is the course's own Python virtual environment under the
+// course's home (Home, or the lab's install prefix): Jupyter, and on machines
+// with an NVIDIA GPU the CUDA PJRT plugin that GoMLX's XLA backend loads.
+func PythonEnvDir(home string) string { return filepath.Join(home, "venv") }
+
 // RunsEnv overrides where notebooks keep the results of training runs.
 const RunsEnv = "KLCOURSE_RUNS"
 
