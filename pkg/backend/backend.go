@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -153,10 +154,7 @@ func describe(b compute.Backend, c Choice) string {
 	case "go":
 		return fmt.Sprintf("backend: go, GoMLX's pure-Go backend on %s", cores)
 	case "onnxruntime", "onnx":
-		lib := c.Library
-		if lib == "" {
-			lib = "found by compute-onnx"
-		}
+		lib := libraryOrigin(c.Library, courseHome())
 		device := cores
 		if d := b.DeviceDescription(0); !strings.HasPrefix(d, "CPU") {
 			device = d
@@ -167,9 +165,27 @@ func describe(b compute.Backend, c Choice) string {
 		if plugin == "" {
 			plugin = c.Config
 		}
+		if strings.ContainsAny(plugin, `/\`) {
+			plugin = filepath.Base(plugin)
+		}
 		return fmt.Sprintf("backend: xla, PJRT plugin %s on %s", plugin, squash(b.DeviceDescription(0)))
 	}
 	return fmt.Sprintf("backend: %s, %s", b.Name(), b.Description())
+}
+
+// libraryOrigin names the ONNX Runtime library lib by where it came from,
+// not by its path: printed outputs (and the pages rendered from them) must
+// not show the folders of the machine that ran them.
+func libraryOrigin(lib, home string) string {
+	switch {
+	case lib == "":
+		return "found by compute-onnx"
+	case home != "" && strings.HasPrefix(filepath.Clean(lib), filepath.Clean(home)+string(filepath.Separator)):
+		return "installed by klcourse setup"
+	case os.Getenv(ONNXLibraryEnv) == lib:
+		return "from $" + ONNXLibraryEnv + ": " + filepath.Base(lib)
+	}
+	return filepath.Base(lib)
 }
 
 func registered() []string {
