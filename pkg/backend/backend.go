@@ -41,7 +41,7 @@ var Notices io.Writer = os.Stderr
 // describes, and returns it with a one-line description for notebooks to
 // print: the backend's name, the library it loaded and the device, e.g.
 //
-//	backend: onnx, ONNX Runtime 1.30.0 (/home/u/.local/share/klcourse/onnxruntime/1.30.0/libonnxruntime.so.1.30.0) on CPU (2 cores)
+//	backend: onnx, ONNX Runtime 1.30.0 (installed by klcourse setup) on CPU (2 cores)
 //
 // When a faster backend could be had, New also writes a one-line notice
 // saying how to Notices (standard error).
