@@ -20,7 +20,8 @@ import (
 // (xs[c], ys[r]), as mixture.Grid), coloured from lo (blue) to hi (red) on
 // Moreland's diverging palette (values outside [lo, hi] take its end
 // colours): a critic's output D(x) with lo = 0, hi = 1 shows ½ in white. A
-// colour bar beside it says which value each colour stands for.
+// colour bar beside it says which value each colour stands for; the data
+// area is square.
 func HeatMap(title string, g *mixture.Grid, lo, hi float64) (*plot.Plot, error) {
 	if len(g.Xs) < 2 || len(g.Ys) < 2 || len(g.Values) != len(g.Xs)*len(g.Ys) {
 		return nil, fmt.Errorf("gan.HeatMap: want a grid of at least 2×2 with one value per point, got %d×%d and %d values", len(g.Xs), len(g.Ys), len(g.Values))
@@ -44,7 +45,7 @@ func HeatMap(title string, g *mixture.Grid, lo, hi float64) (*plot.Plot, error) 
 	if err := plots.AddColourBar(p, colours.Colors(), lo, hi); err != nil {
 		return nil, fmt.Errorf("gan.HeatMap %q: %w", title, err)
 	}
-	return p, nil
+	return plots.Square(p), nil // x₁ and x₂ in the same units
 }
 
 // Linspace returns n evenly spaced numbers from a to b.

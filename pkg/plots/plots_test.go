@@ -299,3 +299,14 @@ func TestSquareAndMargins(t *testing.T) {
 func dataSize(p *plot.Plot) vg.Point {
 	return p.DataCanvas(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: Width, Y: Height}}}).Size()
 }
+
+func TestJoinAnd(t *testing.T) {
+	for _, tc := range []struct {
+		in   []int
+		want string
+	}{{nil, ""}, {[]int{1}, "1"}, {[]int{1, 10}, "1 and 10"}, {[]int{1, 10, 100, 1000}, "1, 10, 100 and 1000"}} {
+		if got := JoinAnd(tc.in); got != tc.want {
+			t.Errorf("JoinAnd(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
