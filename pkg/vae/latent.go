@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -194,7 +195,7 @@ func Manifold(backend compute.Backend, store *model.Store, v models.VAE, title s
 	ticks := make([]plot.Tick, n)
 	for i := range ticks {
 		z := lo + (hi-lo)*float64(i)/float64(n-1)
-		ticks[i] = plot.Tick{Value: z, Label: fmt.Sprintf("%.1f", z)}
+		ticks[i] = plot.Tick{Value: z, Label: strings.Replace(fmt.Sprintf("%.1f", z), "-", "−", 1)}
 	}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.ConstantTicks(ticks), plot.ConstantTicks(ticks)
 	return plots.Square(p), nil
