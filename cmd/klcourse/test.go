@@ -13,7 +13,7 @@ import (
 func init() {
 	register(command{
 		name:    "test",
-		summary: "run every check of the course: go vet, the unit tests, clean committed notebooks, exercises up to date, every notebook in quick mode",
+		summary: "run every check of the course: go vet, the unit tests, clean committed notebooks, exercises up to date, every notebook in quick mode and its page in a browser",
 		run:     runTest,
 	})
 }
@@ -21,6 +21,11 @@ func init() {
 // requireKernelEnv makes tests that need Jupyter and the GoNB kernel fail,
 // instead of skipping, when those are missing. klcourse test sets it.
 const requireKernelEnv = "KLCOURSE_REQUIRE_KERNEL"
+
+// PagesEnv names a folder of rendered pages (`klcourse run --out DIR`, with
+// notebooks/, exercises/, solutions/ inside) for TestRenderedPages; `klcourse
+// test` sets it to the quick-mode pages it has just rendered.
+const PagesEnv = "KLCOURSE_PAGES"
 
 // courseDirs are the directories of notebooks that the tests execute.
 var courseDirs = []string{"notebooks", "solutions", "exercises"}
@@ -59,6 +64,10 @@ func runTest(args []string) error {
 		steps = append(steps, []string{self, "assign", "--check"})
 	}
 	steps = append(steps, append([]string{self, "run", "--quick", "--timeout", timeout.String(), "--out", "build/quick"}, dirs...))
+	// The pages just rendered, in headless Chromium: no raw Markdown table,
+	// no image out of its data's shape, no path of this machine, no
+	// exercise showing its answer's code (TestRenderedPages).
+	steps = append(steps, []string{"env", PagesEnv + "=build/quick", "go", "test", "-count=1", "-timeout", "20m", "-run", "^TestRenderedPages$", "./cmd/klcourse"})
 	for _, step := range steps {
 		fmt.Printf("\n==> %s\n", strings.Join(step, " "))
 		cmd := exec.Command(step[0], step[1:]...)

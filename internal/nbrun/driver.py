@@ -44,6 +44,9 @@ from nbconvert.preprocessors import coalesce_streams
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_ERROR_LINES = 30
+# GoNB's %goworkfix names the folder of every module of go.work; the saved
+# notebook and its page keep the module and leave the machine's folder out.
+GOWORK_FOLDER = re.compile(r'((?:Added replace rule|Replace rule) for module "[^"\n]*") to local directory "[^"\n]*"')
 
 
 events = sys.stdout  # Replaced by the --events-fd pipe in main.
@@ -209,8 +212,17 @@ def title(nb, path):
     return os.path.splitext(os.path.basename(path))[0]
 
 
+def hide_local_folders(nb):
+    """Leaves the machine's folders out of GoNB's %goworkfix messages."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                out["text"] = GOWORK_FOLDER.sub(r"\1 to its local folder", out["text"])
+
+
 def save(nb, args):
     coalesce_streams(nb, {})
+    hide_local_folders(nb)
     os.makedirs(os.path.dirname(os.path.abspath(args.out_ipynb)), exist_ok=True)
     write_atomic(args.out_ipynb, nbformat.writes(nb))
     html, _ = HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": title(nb, args.notebook)}})

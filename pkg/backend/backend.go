@@ -41,7 +41,7 @@ var Notices io.Writer = os.Stderr
 // describes, and returns it with a one-line description for notebooks to
 // print: the backend's name, the library it loaded and the device, e.g.
 //
-//	backend: onnx, ONNX Runtime 1.30.0 (/home/u/.local/share/klcourse/onnxruntime/1.30.0/libonnxruntime.so.1.30.0) on CPU (2 cores)
+//	backend: onnx, ONNX Runtime 1.30.0 (installed by klcourse setup) on CPU (2 cores)
 //
 // When a faster backend could be had, New also writes a one-line notice
 // saying how to Notices (standard error).
@@ -181,10 +181,7 @@ func describe(b compute.Backend, c Choice) string {
 	case "go":
 		return fmt.Sprintf("backend: go, GoMLX's pure-Go backend on %s", cores)
 	case "onnxruntime", "onnx":
-		lib := c.Library
-		if lib == "" {
-			lib = "found by compute-onnx"
-		}
+		lib := libraryOrigin(c.Library, courseHome())
 		device := cores
 		if d := b.DeviceDescription(0); !strings.HasPrefix(d, "CPU") {
 			device = d
@@ -195,9 +192,27 @@ func describe(b compute.Backend, c Choice) string {
 		if plugin == "" {
 			plugin = c.Config
 		}
+		if strings.ContainsAny(plugin, `/\`) {
+			plugin = filepath.Base(plugin)
+		}
 		return fmt.Sprintf("backend: xla, PJRT plugin %s on %s", plugin, squash(b.DeviceDescription(0)))
 	}
 	return fmt.Sprintf("backend: %s, %s", b.Name(), b.Description())
+}
+
+// libraryOrigin names the ONNX Runtime library lib by where it came from,
+// not by its path: printed outputs (and the pages rendered from them) must
+// not show the folders of the machine that ran them.
+func libraryOrigin(lib, home string) string {
+	switch {
+	case lib == "":
+		return "found by compute-onnx"
+	case home != "" && strings.HasPrefix(filepath.Clean(lib), filepath.Clean(home)+string(filepath.Separator)):
+		return "installed by klcourse setup"
+	case os.Getenv(ONNXLibraryEnv) == lib:
+		return "from $" + ONNXLibraryEnv + ": " + filepath.Base(lib)
+	}
+	return filepath.Base(lib)
 }
 
 func registered() []string {

@@ -4,7 +4,7 @@
 // Notebooks start with
 //
 //	b, desc := backend.MustNew()
-//	fmt.Println(desc) // e.g. "backend: onnx, ONNX Runtime 1.30.0 (/…/libonnxruntime.so.1.30.0) on CPU"
+//	fmt.Println(desc) // e.g. "backend: onnx, ONNX Runtime 1.30.0 (installed by klcourse setup) on CPU"
 //
 // and pass b to GoMLX (train.NewTrainer, model.NewExec, ...).
 //

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // QuickEnv is the environment variable that selects quick mode.
@@ -74,17 +75,40 @@ const RunsEnv = "KLCOURSE_RUNS"
 // notebook's directory (notebooks, solutions, exercises: an exercise and its
 // solution share their file name but not their runs).
 func RunDir(name string) (string, error) {
-	root := os.Getenv(RunsEnv)
-	if root == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return "", err
-		}
-		root = filepath.Join(cache, "klcourse", "runs")
+	root, err := runsRoot()
+	if err != nil {
+		return "", err
 	}
 	// GoNB sets GONB_DIR to the directory of the notebook it runs.
 	if dir := os.Getenv("GONB_DIR"); dir != "" {
 		return filepath.Join(root, Mode(), filepath.Base(dir), name), nil
 	}
 	return filepath.Join(root, Mode(), name), nil
+}
+
+// runsRoot is the folder under which RunDir keeps the runs.
+func runsRoot() (string, error) {
+	if root := os.Getenv(RunsEnv); root != "" {
+		return root, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cache, "klcourse", "runs"), nil
+}
+
+// RunLabel names a folder of RunDir's for printing, without the machine's
+// path: "the runs folder's quick/notebooks/04_rbm/CD-1". A notebook's output
+// (and the page rendered from it) shows no folder of the machine that ran
+// it; the README says where the runs folder is. Another path is named by
+// its last element.
+func RunLabel(dir string) string {
+	root, err := runsRoot()
+	if err == nil {
+		if rel, err := filepath.Rel(root, dir); err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel) {
+			return "the runs folder's " + filepath.ToSlash(rel)
+		}
+	}
+	return filepath.Base(dir)
 }

@@ -2,6 +2,7 @@ package course
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,22 @@ func TestRunDir(t *testing.T) {
 	t.Setenv("GONB_DIR", "/course/exercises")
 	if got, _ := RunDir("cifar/kl"); got != filepath.Join("/runs", "full", "exercises", "cifar", "kl") {
 		t.Errorf("RunDir in a notebook of exercises/ = %q", got)
+	}
+}
+
+func TestRunLabel(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(RunsEnv, root)
+	t.Setenv("GONB_DIR", "/somewhere/notebooks")
+	dir, err := RunDir("04_rbm/CD-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := RunLabel(dir)
+	if want := "the runs folder's " + Mode() + "/notebooks/04_rbm/CD-1"; got != want || strings.Contains(got, root) {
+		t.Errorf("RunLabel(%s) = %q, want %q", dir, got, want)
+	}
+	if got := RunLabel("/elsewhere/weights"); got != "weights" {
+		t.Errorf("RunLabel of a path outside the runs folder = %q, want its base name", got)
 	}
 }

@@ -19,7 +19,9 @@ import (
 // HeatMap returns a heat map of z on the grid xs × ys (z[r·len(xs) + c] at
 // (xs[c], ys[r]), as mixture.Grid), coloured from lo (blue) to hi (red) on
 // Moreland's diverging palette (values outside [lo, hi] take its end
-// colours): a critic's output D(x) with lo = 0, hi = 1 shows ½ in white.
+// colours): a critic's output D(x) with lo = 0, hi = 1 shows ½ in white. A
+// colour bar beside it says which value each colour stands for; the data
+// area is square.
 func HeatMap(title string, g *mixture.Grid, lo, hi float64) (*plot.Plot, error) {
 	if len(g.Xs) < 2 || len(g.Ys) < 2 || len(g.Values) != len(g.Xs)*len(g.Ys) {
 		return nil, fmt.Errorf("gan.HeatMap: want a grid of at least 2×2 with one value per point, got %d×%d and %d values", len(g.Xs), len(g.Ys), len(g.Values))
@@ -32,13 +34,18 @@ func HeatMap(title string, g *mixture.Grid, lo, hi float64) (*plot.Plot, error) 
 	pal := moreland.SmoothBlueRed()
 	pal.SetMin(lo)
 	pal.SetMax(hi)
-	h := plotter.NewHeatMap(g, pal.Palette(255))
+	colours := pal.Palette(255)
+	h := plotter.NewHeatMap(g, colours)
 	h.Min, h.Max = lo, hi
 	p := plot.New()
+	p.X.Tick.Marker, p.Y.Tick.Marker = plots.Ticks{}, plots.Ticks{}
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = "x₁", "x₂"
 	p.Add(h)
-	return p, nil
+	if err := plots.AddColourBar(p, colours.Colors(), lo, hi); err != nil {
+		return nil, fmt.Errorf("gan.HeatMap %q: %w", title, err)
+	}
+	return plots.Square(p), nil // x₁ and x₂ in the same units
 }
 
 // Linspace returns n evenly spaced numbers from a to b.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/klcourse/klcourse/internal/safefile"
-	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
@@ -91,7 +90,7 @@ func (a *Animation) GIF() ([]byte, error) {
 			return nil, fmt.Errorf("plots.Animation: frame %d is %s, frame 0 is %v×%v: all frames must have one size", i, frameSize(f), w, h)
 		}
 		canvas := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
-		f.draw(draw.New(canvas))
+		f.render(canvas)
 		full := quantize(canvas.Image())
 		frame := full
 		if previous != nil {
@@ -189,7 +188,7 @@ func (a *Animation) HTML() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return embeddedImage("image/gif", data, a.Frames[0].Width), nil
+	return embeddedImage("image/gif", data, a.Frames[0].Width, a.Frames[0].imagesAttr()), nil
 }
 
 // Show displays the animation inline when running in a GoNB notebook, and

@@ -24,6 +24,7 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*plot.Pl
 		return nil, fmt.Errorf("plots.Bars %q: no series", title)
 	}
 	p := plot.New()
+	p.Y.Tick.Marker = Ticks{}
 	p.Title.Text = title
 	p.Y.Label.Text = yLabel
 	p.Y.Min = 0

@@ -20,6 +20,23 @@ var Palette = []color.Color{
 	color.RGBA{0, 0, 0, 255},       // black
 }
 
+// Categorical is a palette of ten colours for ten classes (the digits of
+// MNIST), all distinguishable from each other: Tableau's "Tableau 10"
+// (matplotlib's tab10). The Okabe–Ito palette has only eight, and two more
+// added to it made 1, 4 and 9 (vermillion, orange, brown) look alike.
+var Categorical = []color.Color{
+	color.RGBA{31, 119, 180, 255},  // blue
+	color.RGBA{255, 127, 14, 255},  // orange
+	color.RGBA{44, 160, 44, 255},   // green
+	color.RGBA{214, 39, 40, 255},   // red
+	color.RGBA{148, 103, 189, 255}, // purple
+	color.RGBA{140, 86, 75, 255},   // brown
+	color.RGBA{227, 119, 194, 255}, // pink
+	color.RGBA{127, 127, 127, 255}, // grey
+	color.RGBA{188, 189, 34, 255},  // olive
+	color.RGBA{23, 190, 207, 255},  // cyan
+}
+
 // Color returns the i-th colour of the palette, cycling.
 func Color(i int) color.Color {
 	return Palette[i%len(Palette)]
@@ -39,6 +56,7 @@ func legendRoom(p *plot.Plot, entries int) {
 // the y range leaves room for the legend. fn names the caller in errors.
 func layered(fn, title, xLabel, yLabel string, n int, add func(p *plot.Plot, i int) (name string, err error)) (*plot.Plot, error) {
 	p := plot.New()
+	p.X.Tick.Marker, p.Y.Tick.Marker = Ticks{}, Ticks{}
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel

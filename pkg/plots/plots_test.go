@@ -2,7 +2,9 @@ package plots
 
 import (
 	"bytes"
+	"encoding/json"
 	"image"
+	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,8 +12,10 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 func TestBarsAndCurvesRender(t *testing.T) {
@@ -125,16 +129,83 @@ func TestImageGrid(t *testing.T) {
 	if big.Bounds().Dx() != 12 || r1 != r0 {
 		t.Errorf("enlarge ×3: %v, pixel (5,2) = %v, want %v", big.Bounds(), big.At(5, 2), img.At(1, 0))
 	}
-	if len(f.Plots) != 2 || f.Width != 6*vg.Centimeter {
-		t.Errorf("3 images in 2 columns: %d rows, width %v", len(f.Plots), f.Width)
+	if want := 6*vg.Centimeter + vg.Millimeter; f.Width != want {
+		t.Errorf("3 images in 2 columns: width %v, want %v", f.Width, want)
 	}
 	png, err := f.PNG(72)
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("PNG: %v", err)
 	}
+	if len(f.drawn) != 3 {
+		t.Errorf("3 images in the grid, %d drawn", len(f.drawn))
+	}
 	if _, err := ImageGrid([]image.Image{img}, []string{"a", "b"}, 1, vg.Centimeter); err == nil {
 		t.Error("2 captions for 1 image: no error")
 	}
+}
+
+// TestImageGridKeepsAspect checks that a wide mosaic (280×84, as lecture 4's
+// rows of ten digits) is drawn with its shape, alone and beside a square
+// image, and that the figure's HTML says where and in what shape.
+func TestImageGridKeepsAspect(t *testing.T) {
+	wide := image.NewGray(image.Rect(0, 0, 280, 84))
+	square := image.NewGray(image.Rect(0, 0, 28, 28))
+	for _, tc := range []struct {
+		images   []image.Image
+		captions []string
+		cols     int
+	}{
+		{[]image.Image{wide}, []string{"test digits · reconstructions"}, 1},
+		{[]image.Image{wide, wide}, []string{"CD-1", "PCD-1"}, 2},
+		{[]image.Image{square, wide, square}, nil, 2},
+	} {
+		f, err := ImageGrid(tc.images, tc.captions, tc.cols, 12*vg.Centimeter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.HTML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		boxes := imageBoxes(t, page)
+		if len(boxes) != len(tc.images) {
+			t.Fatalf("%d images, %d boxes in %s", len(tc.images), len(boxes), ImagesAttr)
+		}
+		for i, b := range boxes {
+			px := tc.images[i].Bounds().Size()
+			want := float64(px.X) / float64(px.Y)
+			shown := b.W * f.Width.Points() / (b.H * f.Height.Points())
+			if math.Abs(shown/want-1) > 1e-3 || math.Abs(b.Aspect/want-1) > 1e-3 {
+				t.Errorf("image %d (%v) drawn %.3f:1, recorded aspect %.3f, want %.3f", i, px, shown, b.Aspect, want)
+			}
+			if b.X < 0 || b.Y < 0 || b.X+b.W > 1+1e-6 || b.Y+b.H > 1+1e-6 {
+				t.Errorf("image %d drawn outside the figure: %+v", i, b)
+			}
+		}
+	}
+	// One 280×84 mosaic 12 cm wide: 3.6 cm of image and a caption's line,
+	// not the 12 cm square it was once stretched into.
+	f, _ := ImageGrid([]image.Image{wide}, []string{"caption"}, 1, 12*vg.Centimeter)
+	if h := f.Height.Points() / vg.Centimeter.Points(); h < 3.6 || h > 4.3 {
+		t.Errorf("a 280×84 mosaic 12 cm wide is drawn %.2f cm tall, want 3.6 cm and a caption", h)
+	}
+}
+
+type imageBox struct{ X, Y, W, H, Aspect float64 }
+
+// imageBoxes returns the boxes of the data-images attribute of an <img> element.
+func imageBoxes(t *testing.T, html string) []imageBox {
+	t.Helper()
+	_, rest, ok := strings.Cut(html, " "+ImagesAttr+"='")
+	if !ok {
+		t.Fatalf("no %s attribute in %.200s", ImagesAttr, html)
+	}
+	attr, _, _ := strings.Cut(rest, "'")
+	var boxes []imageBox
+	if err := json.Unmarshal([]byte(attr), &boxes); err != nil {
+		t.Fatalf("%s=%q: %v", ImagesAttr, attr, err)
+	}
+	return boxes
 }
 
 func TestConfusionMatrix(t *testing.T) {
@@ -173,6 +244,69 @@ func TestDoubleBar(t *testing.T) {
 		want, _, _ := sty.Handler.Box("KL(P || Q)", sty.Font)
 		if w != want {
 			t.Errorf("%s: KL(P‖Q) is %v wide, KL(P || Q) %v: the double bar is not replaced", name, w, want)
+		}
+	}
+}
+
+func TestTickLabel(t *testing.T) {
+	for v, want := range map[float64]string{-275: "−275", -272.5: "−272.5", 0.25: "0.25", 0.1 + 0.2: "0.3", 1e-5: "1e-05", 0: "0", 3: "3"} {
+		if got := TickLabel(v); got != want {
+			t.Errorf("TickLabel(%v) = %q, want %q", v, got, want)
+		}
+	}
+	for _, tk := range (Ticks{}).Ticks(-280, -270) {
+		if strings.Contains(tk.Label, ".00") || strings.HasPrefix(tk.Label, "-") {
+			t.Errorf("tick label %q", tk.Label)
+		}
+	}
+}
+
+// TestSquareAndMargins checks that a plot marked Square keeps a square data
+// area (an image on it keeps its shape) in a wide tile, and that a colour
+// bar and a legend moved outside take room beside the data area, not in it.
+func TestSquareAndMargins(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 56, 56))
+	p := plot.New()
+	p.Add(plotter.NewImage(img, -3, -3, 3, 3))
+	Square(p)
+	if err := AddColourBar(p, []color.Color{color.White, color.Black}, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	q, err := Scatter("s", "x", "y", Points{Name: "a long legend entry", X: []float64{0, 1}, Y: []float64{0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := dataSize(q)
+	LegendOutside(q)
+	if moved := dataSize(q); moved.X >= plain.X {
+		t.Errorf("legend outside: data area %v wide, %v before: no room made beside it", moved.X, plain.X)
+	}
+	f := Row(p, q)
+	page, err := f.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := imageBoxes(t, page)[0]
+	if shown := b.W * f.Width.Points() / (b.H * f.Height.Points()); math.Abs(shown-1) > 0.01 {
+		t.Errorf("square image on a Square plot in a wide tile drawn %.3f:1", shown)
+	}
+	if err := AddColourBar(p, []color.Color{color.White}, 0, 1); err == nil {
+		t.Error("one colour: no error")
+	}
+}
+
+// dataSize is the size of p's data area in a figure of the default size.
+func dataSize(p *plot.Plot) vg.Point {
+	return p.DataCanvas(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: Width, Y: Height}}}).Size()
+}
+
+func TestJoinAnd(t *testing.T) {
+	for _, tc := range []struct {
+		in   []int
+		want string
+	}{{nil, ""}, {[]int{1}, "1"}, {[]int{1, 10}, "1 and 10"}, {[]int{1, 10, 100, 1000}, "1, 10, 100 and 1000"}} {
+		if got := JoinAnd(tc.in); got != tc.want {
+			t.Errorf("JoinAnd(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

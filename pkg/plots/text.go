@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"fmt"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -34,4 +35,17 @@ func (h clearText) Box(s string, f font.Font) (width, height, depth vg.Length) {
 
 func (h clearText) Draw(c vg.Canvas, s string, sty text.Style, pt vg.Point) {
 	h.Handler.Draw(c, FigureText(s), sty, pt)
+}
+
+// JoinAnd writes a list for a caption, "1, 10 and 100", where fmt's %v
+// would print a Go slice, "[1 10 100]".
+func JoinAnd[T any](xs []T) string {
+	words := make([]string, len(xs))
+	for i, x := range xs {
+		words[i] = fmt.Sprint(x)
+	}
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

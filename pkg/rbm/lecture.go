@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/pkg/course"
 	"github.com/klcourse/klcourse/pkg/datasets"
 	"github.com/klcourse/klcourse/pkg/plots"
 )
@@ -127,7 +128,7 @@ func (h *History) Series(f func(Epoch) float64) (x, y []float64) {
 // GoNB runs each cell as a new program.
 func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, test []float32, epochs int, eval AISConfig, out io.Writer) (*Params, *History, error) {
 	if p, h, err := LoadRun(dir); err == nil && len(h.Epochs) == epochs {
-		fmt.Fprintf(out, "%s: loaded the trained RBM from %s\n", h.Name, dir)
+		fmt.Fprintf(out, "%s: loaded the trained RBM from %s\n", h.Name, course.RunLabel(dir))
 		return p, h, nil
 	}
 	t, err := NewTrainer(backend, init, cfg)

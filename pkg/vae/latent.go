@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -185,19 +186,32 @@ func Manifold(backend compute.Backend, store *model.Store, v models.VAE, title s
 	if err != nil {
 		return nil, err
 	}
-	half := (hi - lo) / float64(n-1) / 2
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = "z[0]", "z[1]"
-	p.Add(plotter.NewImage(enlarge(Mosaic(decoded, side, n), 4), lo-half, lo-half, hi+half, hi+half))
+	from, to := GridRange(n, lo, hi)
+	p.Add(plotter.NewImage(enlarge(Mosaic(decoded, side, n), 4), from, from, to, to))
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = from, to, from, to
 	ticks := make([]plot.Tick, n)
 	for i := range ticks {
 		z := lo + (hi-lo)*float64(i)/float64(n-1)
-		ticks[i] = plot.Tick{Value: z, Label: fmt.Sprintf("%.1f", z)}
+		ticks[i] = plot.Tick{Value: z, Label: strings.Replace(fmt.Sprintf("%.1f", z), "-", "−", 1)}
 	}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.ConstantTicks(ticks), plot.ConstantTicks(ticks)
-	return p, nil
+	return plots.Square(p), nil
 }
+
+// GridRange is the square that Manifold's picture of the n×n grid of
+// [lo, hi]² covers: each decoded image is centred on its grid point, so the
+// picture reaches half a cell beyond lo and hi.
+func GridRange(n int, lo, hi float64) (from, to float64) {
+	half := (hi - lo) / float64(n-1) / 2
+	return lo - half, hi + half
+}
+
+// ScatterRange is the range of Scatter's axes: that of the decoded grid of
+// 8×8 points on [−3, 3]² that the lecture and exercise 5 draw beside it.
+var ScatterRange = func() [2]float64 { a, b := GridRange(8, -3, 3); return [2]float64{a, b} }()
 
 func enlarge(img *image.Gray, f int) *image.Gray {
 	b := img.Bounds()
@@ -210,29 +224,43 @@ func enlarge(img *image.Gray, f int) *image.Gray {
 	return out
 }
 
-// DigitColours are ten distinguishable colours, one per digit: the
-// Okabe–Ito palette of pkg/plots and two more.
-var DigitColours = append(append([]color.Color{}, plots.Palette...), color.RGBA{128, 128, 128, 255}, color.RGBA{140, 80, 20, 255})
+// DigitColours are ten distinguishable colours, one per digit
+// (plots.Categorical).
+var DigitColours = plots.Categorical
 
 // Scatter returns the plot of the first two coordinates of the posterior
-// means, one colour per class, with a legend naming the classes.
+// means, one colour per class, with a legend naming the classes beside the
+// data. Its axes are fixed to ScatterRange, the decoded grid's, and its data
+// area is square, so that the two pictures of a latent space compare; the
+// title says how many means fall outside.
 func (c *Codes) Scatter(title string, classes []string) (*plot.Plot, error) {
+	lo, hi := ScatterRange[0], ScatterRange[1]
 	var sets []plots.Points
+	outside := 0
 	for label := range classes {
-		s := plots.Points{Name: classes[label], Colour: DigitColours[label%len(DigitColours)], Radius: vg.Points(1)}
+		s := plots.Points{Name: classes[label], Colour: DigitColours[label%len(DigitColours)], Radius: vg.Points(2)}
 		for i, m := range c.Mean {
-			if int(c.Labels[i]) == label {
-				s.X, s.Y = append(s.X, m[0]), append(s.Y, m[1])
+			if int(c.Labels[i]) != label {
+				continue
 			}
+			if m[0] < lo || m[0] > hi || m[1] < lo || m[1] > hi {
+				outside++
+				continue
+			}
+			s.X, s.Y = append(s.X, m[0]), append(s.Y, m[1])
 		}
 		sets = append(sets, s)
+	}
+	if outside > 0 {
+		title = fmt.Sprintf("%s (%d of %d outside)", title, outside, len(c.Mean))
 	}
 	p, err := plots.Scatter(title, "z[0]", "z[1]", sets...)
 	if err != nil {
 		return nil, err
 	}
-	p.Legend.Top, p.Legend.Left = true, false
-	return p, nil
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
+	plots.LegendOutside(p)
+	return plots.Square(p), nil
 }
 
 // PriorSamples returns n points drawn from N(0, I) in dim dimensions.

@@ -2,10 +2,12 @@ package vae
 
 import (
 	"encoding/json"
+	"image/color"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -457,4 +459,63 @@ func TestGridInterpolationBinarise(t *testing.T) {
 	if math.Abs(m/4000) > 0.08 || math.Abs(s/4000-1) > 0.12 {
 		t.Errorf("prior samples: mean %g, second moment %g", m/4000, s/4000)
 	}
+}
+
+// TestScatterFigure checks the latent scatter as a student reads it: ten
+// colours of which no two look alike (1, 4 and 9 once did), axes fixed to the
+// decoded grid's range with the means outside it counted in the title.
+func TestScatterFigure(t *testing.T) {
+	// CIELAB distances (ΔE*ab): about 2 is just noticeable; the Okabe–Ito
+	// colours with brown added put 1, 4 and 9 at 33, 33 and 44.
+	for i, a := range DigitColours {
+		for j, b := range DigitColours[:i] {
+			if d := deltaE(a, b); d < 25 {
+				t.Errorf("digits %d and %d: colours %v and %v, ΔE %.0f", j, i, b, a, d)
+			}
+		}
+	}
+	for _, pair := range [][2]int{{1, 4}, {1, 9}, {4, 9}} {
+		if d := deltaE(DigitColours[pair[0]], DigitColours[pair[1]]); d < 60 {
+			t.Errorf("digits %d and %d (the classes that once looked alike): ΔE %.0f, want 60 or more", pair[0], pair[1], d)
+		}
+	}
+	c := &Codes{Mean: [][]float64{{0, 0}, {1, -1}, {9, 0}, {-2, 2.5}}, Labels: []uint8{1, 4, 9, 1}}
+	p, err := c.Scatter("means", []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := GridRange(8, -3, 3)
+	if p.X.Min != lo || p.X.Max != hi || p.Y.Min != lo || p.Y.Max != hi {
+		t.Errorf("axes [%g, %g] × [%g, %g], want the decoded grid's [%g, %g]²", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max, lo, hi)
+	}
+	if !strings.Contains(p.Title.Text, "1 of 4 outside") {
+		t.Errorf("title %q does not count the mean outside the grid", p.Title.Text)
+	}
+}
+
+// deltaE is the CIELAB distance of two colours (sRGB, D65).
+func deltaE(a, b color.Color) float64 {
+	lab := func(c color.Color) [3]float64 {
+		r, g, bl, _ := c.RGBA()
+		lin := func(v uint32) float64 {
+			u := float64(v) / 65535
+			if u > 0.04045 {
+				return math.Pow((u+0.055)/1.055, 2.4)
+			}
+			return u / 12.92
+		}
+		R, G, B := lin(r), lin(g), lin(bl)
+		x := (0.4124*R + 0.3576*G + 0.1805*B) / 0.95047
+		y := 0.2126*R + 0.7152*G + 0.0722*B
+		z := (0.0193*R + 0.1192*G + 0.9505*B) / 1.08883
+		f := func(t float64) float64 {
+			if t > 0.008856 {
+				return math.Cbrt(t)
+			}
+			return 7.787*t + 16.0/116
+		}
+		return [3]float64{116*f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))}
+	}
+	p, q := lab(a), lab(b)
+	return math.Sqrt((p[0]-q[0])*(p[0]-q[0]) + (p[1]-q[1])*(p[1]-q[1]) + (p[2]-q[2])*(p[2]-q[2]))
 }
