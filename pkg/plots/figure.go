@@ -96,16 +96,7 @@ func (f *Figure) draw(c draw.Canvas) {
 		f.paint(c)
 		return
 	}
-	if len(f.Plots) == 1 && len(f.Plots[0]) == 1 {
-		f.Plots[0][0].Draw(squared(f.Plots[0][0], c))
-		return
-	}
-	cols := 0
-	for _, row := range f.Plots {
-		cols = max(cols, len(row))
-	}
-	tiles := draw.Tiles{Rows: len(f.Plots), Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter}
-	canvases := plot.Align(f.Plots, tiles, c)
+	canvases := f.layout(c)
 	for i, row := range f.Plots {
 		for j, p := range row {
 			if p != nil {
@@ -113,6 +104,20 @@ func (f *Figure) draw(c draw.Canvas) {
 			}
 		}
 	}
+}
+
+// layout returns the canvas of each plot of the figure drawn on c: c itself
+// for a single plot, the aligned tiles of a grid.
+func (f *Figure) layout(c draw.Canvas) [][]draw.Canvas {
+	if len(f.Plots) == 1 && len(f.Plots[0]) == 1 {
+		return [][]draw.Canvas{{c}}
+	}
+	cols := 0
+	for _, row := range f.Plots {
+		cols = max(cols, len(row))
+	}
+	tiles := draw.Tiles{Rows: len(f.Plots), Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter}
+	return plot.Align(f.Plots, tiles, c)
 }
 
 // SVG renders the figure as an SVG document.
@@ -267,20 +272,10 @@ func (f *Figure) SquareData() *Figure {
 // firstDataArea returns the size of the data area of the figure's first
 // plot as the figure lays it out, and the number of rows of the grid.
 func (f *Figure) firstDataArea() (w, h vg.Length, rows int, ok bool) {
-	c := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: f.Width, Y: f.Height}}}
 	if f.paint != nil || len(f.Plots) == 0 {
 		return 0, 0, 0, false
 	}
-	if len(f.Plots) == 1 && len(f.Plots[0]) == 1 {
-		d := f.Plots[0][0].DataCanvas(c)
-		return d.Max.X - d.Min.X, d.Max.Y - d.Min.Y, 1, true
-	}
-	cols := 0
-	for _, row := range f.Plots {
-		cols = max(cols, len(row))
-	}
-	tiles := draw.Tiles{Rows: len(f.Plots), Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter}
-	canvases := plot.Align(f.Plots, tiles, c)
+	canvases := f.layout(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: f.Width, Y: f.Height}}})
 	for i, row := range f.Plots {
 		for j, p := range row {
 			if p != nil {

@@ -310,3 +310,19 @@ func TestJoinAnd(t *testing.T) {
 		}
 	}
 }
+
+// TestSquareData checks that SquareData sizes a figure so that its data
+// areas come out square.
+func TestSquareData(t *testing.T) {
+	p, err := Scatter("s", "x", "y", Points{X: []float64{-3, 3}, Y: []float64{-3, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*Figure{Single(p), Tiles(2, 5*vg.Centimeter, 9*vg.Centimeter, p, p, p)} {
+		f.SquareData()
+		w, h, _, ok := f.firstDataArea()
+		if !ok || math.Abs(float64(w-h)) > 0.05 {
+			t.Errorf("after SquareData: data area %v × %v", w, h)
+		}
+	}
+}
