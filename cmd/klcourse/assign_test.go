@@ -42,3 +42,44 @@ func TestAssign(t *testing.T) {
 		t.Errorf("assign --check with an orphan exercise: exit %d:\n%s", code, out)
 	}
 }
+
+// TestAssignExpectedValues: for a solution with references
+// (solutions/references), assign writes the expected values of its
+// self-checks beside the exercise, and --check notices when they are stale
+// or orphaned.
+func TestAssignExpectedValues(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+modulePath+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"solutions", "exercises"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeNotebook(t, filepath.Join(root, "solutions"), "04_rbm_cd.ipynb", "%%\n// BEGIN SOLUTION stub: fmt.Println(\"todo\")\nfmt.Println(42)\n// END SOLUTION")
+	out, code := klcourse(t, root, nil, "assign")
+	if code != 0 || !strings.Contains(out, "wrote exercises/04_rbm_cd.checks.json") {
+		t.Fatalf("assign: exit %d:\n%s", code, out)
+	}
+	checks := filepath.Join(root, "exercises", "04_rbm_cd.checks.json")
+	data, _ := os.ReadFile(checks)
+	if !strings.Contains(string(data), `"check":"freeEnergy"`) || !strings.Contains(string(data), `"solution":"solutions/04_rbm_cd.ipynb"`) {
+		t.Errorf("expected values:\n%.400s", data)
+	}
+	if out, code = klcourse(t, root, nil, "assign", "--check"); code != 0 {
+		t.Errorf("assign --check after generating: exit %d:\n%s", code, out)
+	}
+	if err := os.WriteFile(checks, []byte(strings.Replace(string(data), "-2.7", "-2.8", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code = klcourse(t, root, nil, "assign", "--check"); code != 1 || !strings.Contains(out, "exercises/04_rbm_cd.checks.json is out of date") {
+		t.Errorf("assign --check with edited expected values: exit %d:\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(root, "exercises", "07_gone.checks.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code = klcourse(t, root, nil, "assign", "--check"); code != 1 || !strings.Contains(out, "exercises/07_gone.checks.json has no solution") {
+		t.Errorf("assign --check with orphaned expected values: exit %d:\n%s", code, out)
+	}
+}
