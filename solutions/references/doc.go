@@ -27,6 +27,7 @@ import (
 // function that computes the expected values of its self-checks.
 var Exercises = map[string]func(backend compute.Backend) ([]exercise.Expected, error){
 	exercise.RBMExercise: RBM,
+	exercise.VAEExercise: VAE,
 }
 
 // all collects the expected values of several checks, stopping at the first
