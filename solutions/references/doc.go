@@ -21,6 +21,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/klcourse/klcourse/pkg/exercise"
+	"github.com/klcourse/klcourse/pkg/gan"
 )
 
 // Exercises maps the name of a solution notebook (without ".ipynb") to the
@@ -28,6 +29,7 @@ import (
 var Exercises = map[string]func(backend compute.Backend) ([]exercise.Expected, error){
 	exercise.RBMExercise: RBM,
 	exercise.VAEExercise: VAE,
+	gan.Exercise:         FGAN,
 }
 
 // all collects the expected values of several checks, stopping at the first
