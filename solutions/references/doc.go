@@ -20,6 +20,7 @@ package references
 import (
 	"github.com/gomlx/compute"
 
+	"github.com/klcourse/klcourse/pkg/diffusion"
 	"github.com/klcourse/klcourse/pkg/exercise"
 	"github.com/klcourse/klcourse/pkg/gan"
 )
@@ -30,6 +31,7 @@ var Exercises = map[string]func(backend compute.Backend) ([]exercise.Expected, e
 	exercise.RBMExercise: RBM,
 	exercise.VAEExercise: VAE,
 	gan.Exercise:         FGAN,
+	diffusion.Exercise:   Diffusion,
 }
 
 // all collects the expected values of several checks, stopping at the first
