@@ -22,6 +22,7 @@ import (
 
 	"github.com/klcourse/klcourse/pkg/diffusion"
 	"github.com/klcourse/klcourse/pkg/exercise"
+	"github.com/klcourse/klcourse/pkg/flow"
 	"github.com/klcourse/klcourse/pkg/gan"
 )
 
@@ -32,6 +33,7 @@ var Exercises = map[string]func(backend compute.Backend) ([]exercise.Expected, e
 	exercise.VAEExercise: VAE,
 	gan.Exercise:         FGAN,
 	diffusion.Exercise:   Diffusion,
+	flow.Exercise:        Lattice,
 }
 
 // all collects the expected values of several checks, stopping at the first
