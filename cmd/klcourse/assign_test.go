@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// TestAssign generates an exercise in a copy of the module layout and checks
-// that --check notices an exercise that is out of date or orphaned.
-func TestAssign(t *testing.T) {
+// assignLayout returns a temporary copy of the module's layout for assign:
+// go.mod and empty solutions/ and exercises/.
+func assignLayout(t *testing.T) string {
+	t.Helper()
 	root := t.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+modulePath+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -19,6 +20,13 @@ func TestAssign(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return root
+}
+
+// TestAssign generates an exercise in a copy of the module layout and checks
+// that --check notices an exercise that is out of date or orphaned.
+func TestAssign(t *testing.T) {
+	root := assignLayout(t)
 	writeNotebook(t, filepath.Join(root, "solutions"), "ex.ipynb", "%%\n// BEGIN SOLUTION stub: fmt.Println(\"todo\")\nfmt.Println(42)\n// END SOLUTION")
 
 	out, code := klcourse(t, root, nil, "assign", "--check")
@@ -48,15 +56,7 @@ func TestAssign(t *testing.T) {
 // self-checks beside the exercise, and --check notices when they are stale
 // or orphaned.
 func TestAssignExpectedValues(t *testing.T) {
-	root := t.TempDir()
-	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+modulePath+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{"solutions", "exercises"} {
-		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root := assignLayout(t)
 	writeNotebook(t, filepath.Join(root, "solutions"), "04_rbm_cd.ipynb", "%%\n// BEGIN SOLUTION stub: fmt.Println(\"todo\")\nfmt.Println(42)\n// END SOLUTION")
 	out, code := klcourse(t, root, nil, "assign")
 	if code != 0 || !strings.Contains(out, "wrote exercises/04_rbm_cd.checks.json") {
