@@ -70,16 +70,7 @@ func Check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 	if grader != nil {
 		record(backend, name, student, cases)
 	}
-	r := check(backend, name, student, reference, mistakes, cases)
-	fmt.Fprintln(Output, r.Report)
-	if grader != nil {
-		grader.report(name, r.Report)
-	}
-	if !r.Passed && !r.NotDone && os.Getenv(verdict.StrictEnv) == "1" {
-		fmt.Fprintf(os.Stderr, "self-check %q failed (%s=1)\n", name, verdict.StrictEnv)
-		os.Exit(3)
-	}
-	return r
+	return finish(name, check(backend, name, student, reference, mistakes, cases))
 }
 
 // Done reports whether fn is written, i.e. does not build the exercise's
@@ -95,14 +86,43 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 	if len(cases) == 0 {
 		return Result{Report: fmt.Sprintf("%s: no test cases given", name)}
 	}
-	for _, c := range cases {
-		want, err := klloss.EvaluateWRT(backend, reference, c.WRT, c.Inputs...)
+	want := make([]*klloss.Evaluation, len(cases))
+	for i, c := range cases {
+		ev, err := klloss.EvaluateWRT(backend, reference, c.WRT, c.Inputs...)
 		if err != nil {
 			return Result{Report: fmt.Sprintf("%s: the reference fails on %s (a bug in the exercise, please report it): %v", name, c.Name, err)}
 		}
-		if hasNaN(want) {
+		if hasNaN(ev) {
 			return Result{Report: fmt.Sprintf("%s: the reference gives NaN on %s (a bug in the exercise, please report it)", name, c.Name)}
 		}
+		want[i] = ev
+	}
+	known := make([]expectedMistake, len(mistakes))
+	for k, m := range mistakes {
+		known[k].hint = m.Hint
+		for _, c := range cases {
+			ev, err := klloss.EvaluateWRT(backend, m.Fn, c.WRT, c.Inputs...)
+			if err != nil {
+				ev = nil
+			}
+			known[k].cases = append(known[k].cases, ev)
+		}
+	}
+	return compareCases(backend, name, student, want, known, cases)
+}
+
+// expectedMistake is a known mistake's hint and its evaluation of each case
+// (nil where it does not run).
+type expectedMistake struct {
+	hint  string
+	cases []*klloss.Evaluation
+}
+
+// compareCases evaluates student on each case and compares it with want, the
+// reference's evaluations; on the first case that differs it names the
+// known mistake the student's evaluation matches, if any.
+func compareCases[F klloss.GraphFn](backend compute.Backend, name string, student F, want []*klloss.Evaluation, mistakes []expectedMistake, cases []Case) Result {
+	for i, c := range cases {
 		before := todoBuilt.Load()
 		got, err := klloss.EvaluateWRT(backend, student, c.WRT, c.Inputs...)
 		if todoBuilt.Load() != before {
@@ -111,12 +131,12 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 		if err != nil {
 			return Result{Report: fmt.Sprintf("%s: FAIL on %s: your function does not run:\n  %v", name, c.Name, err)}
 		}
-		if diff := compare(got, want); diff != "" {
+		if diff := compare(got, want[i]); diff != "" {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s: FAIL on %s: %s", name, c.Name, diff)
-			if hint := matchMistake(backend, mistakes, got, c); hint != "" {
+			if hint := matchMistake(mistakes, i, got); hint != "" {
 				fmt.Fprintf(&b, "\n  Hint: %s", hint)
-			} else if hint := relation(got, want); hint != "" {
+			} else if hint := relation(got, want[i]); hint != "" {
 				fmt.Fprintf(&b, "\n  Hint: %s", hint)
 			} else if c.Hint != "" {
 				fmt.Fprintf(&b, "\n  Hint: %s", c.Hint)
@@ -130,22 +150,19 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 }
 
 // matchMistake returns the hint of the first mistake that gives the student's
-// values and gradients on case c, or "".
-func matchMistake[F klloss.GraphFn](backend compute.Backend, mistakes []Mistake[F], got *klloss.Evaluation, c Case) string {
-	var evs []*klloss.Evaluation
+// values and gradients on case i, or "".
+func matchMistake(mistakes []expectedMistake, i int, got *klloss.Evaluation) string {
 	for _, m := range mistakes {
-		ev, err := klloss.EvaluateWRT(backend, m.Fn, c.WRT, c.Inputs...)
-		if err == nil && compare(got, ev) == "" {
-			return m.Hint
+		if ev := m.cases[i]; ev != nil && compare(got, ev) == "" {
+			return m.hint
 		}
-		evs = append(evs, ev)
 	}
 	// A mistake whose gradients the student's match, with values that differ
 	// by a constant (a term that does not depend on the inputs
 	// differentiated, such as the target's entropy), is the same mistake.
-	for i, m := range mistakes {
-		if ev := evs[i]; ev != nil && sameGradients(got, ev) && constantOffset(got.Value, ev.Value) {
-			return m.Hint
+	for _, m := range mistakes {
+		if ev := m.cases[i]; ev != nil && sameGradients(got, ev) && constantOffset(got.Value, ev.Value) {
+			return m.hint
 		}
 	}
 	return ""

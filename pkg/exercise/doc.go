@@ -12,7 +12,15 @@
 //
 // A self-check cell calls Check with the student's function, the reference,
 // known wrong answers with a hint for each (Mistake), and inputs (Case, with
-// an optional Hint of its own). It prints PASS, or what differs and a hint:
+// an optional Hint of its own) — when the reference is a lecture's function
+// (klloss's losses). Where the reference exists only for the check, the
+// exercise must not ship it: the references and the mistakes live in the
+// instructor's solutions/references, `klcourse assign` evaluates them (Expect)
+// and writes the values and gradients of every case, and every mistake's with
+// its hint, beside the exercise as exercises/NAME.checks.json (ExpectedFile
+// documents the format), and the check (CheckExpected, behind CheckFreeEnergy,
+// CheckCDLoss, CheckSample, CheckKL and their kin in pkg/gan, pkg/diffusion
+// and pkg/flow) compares with that file. Both kinds work alike. It prints PASS, or what differs and a hint:
 // the known mistake the answer matches (by value and gradient, or by gradient
 // with values off by a constant), else the relation between the answer and
 // the reference (a constant factor such as ⅓, a constant offset such as

@@ -9,75 +9,49 @@ import (
 	"github.com/klcourse/klcourse/pkg/exercise"
 )
 
-// The self-checks of the f-GAN exercise. The student writes, for the forward
-// and the reverse KL, the critic's loss of the raw outputs (vReal, vFake) and
-// the generator's minimax loss of vFake. The references and the known
-// mistakes are built here from unexported code, so the exercise cannot be
-// solved by calling them.
+// The self-checks of the f-GAN exercise (solutions/06_fgan.ipynb). The
+// student writes, for the forward and the reverse KL, the critic's loss of
+// the raw outputs (vReal, vFake) and the generator's minimax loss of vFake,
+// and then the blog post's alternative generator loss. The checks compare
+// with the expected values in exercises/06_fgan.checks.json; the references
+// and the known mistakes are the solution's (solutions/references), not
+// shipped with the course.
+
+// Exercise is the name of the f-GAN exercise's notebook and expected values.
+const Exercise = "06_fgan"
 
 // CheckDiscriminatorLoss compares the student's critic loss for d (ForwardKL
-// or ReverseKL) with the reference, −(mean g_f(vReal) − mean f*(g_f(vFake))),
-// in value and gradient, on fixed inputs; it prints and returns the result,
-// with a hint when the answer matches a known mistake.
+// or ReverseKL), −(mean g_f(vReal) − mean f*(g_f(vFake))), with the expected
+// values of the check called name, in value and gradient, on fixed inputs;
+// it prints and returns the result, with a hint when the answer matches a
+// known mistake.
 func CheckDiscriminatorLoss(backend compute.Backend, name string, d Divergence, student func(vReal, vFake *Node) *Node) exercise.Result {
-	other, ok := exerciseOther(d)
-	if !ok {
+	if _, ok := ExerciseOther(d); !ok {
 		return exercise.Result{Report: fmt.Sprintf("%s: the exercise covers the forward and the reverse KL, not %s", name, d.Name)}
 	}
-	type fn = func(vReal, vFake *Node) *Node
-	ref := func(d Divergence) fn { return func(r, f *Node) *Node { return discriminatorLoss(d, r, f) } }
-	mistakes := []exercise.Mistake[fn]{
-		{Fn: ref(other), Hint: fmt.Sprintf("this is the loss of the %s: forward and reverse are swapped.", other.Name)},
-		{Fn: func(r, f *Node) *Node { return Neg(discriminatorLoss(d, r, f)) },
-			Hint: "the sign is flipped: the critic maximises the bound E_P[g_f(v)] − E_Q[f*(g_f(v))], so its loss is the bound's negative."},
-		{Fn: func(r, f *Node) *Node {
-			return Neg(Sub(ReduceAllMean(d.Activation(r)), ReduceAllMean(generatorF(d)(d.Activation(f)))))
-		}, Hint: "the generated samples' term uses f, not its convex conjugate f*: f and f* are swapped."},
-		{Fn: func(r, f *Node) *Node {
-			return Neg(Sub(ReduceAllMean(d.Activation(f)), ReduceAllMean(d.fake(r))))
-		}, Hint: "data and generated samples are swapped: E_P[T] takes the critic's outputs on the data, E_Q[f*(T)] those on generated samples."},
-		{Fn: func(r, f *Node) *Node { return Neg(Sub(ReduceAllSum(d.Activation(r)), ReduceAllSum(d.fake(f)))) },
-			Hint: "you summed over the batch; the expectations are means (graph.ReduceAllMean)."},
-	}
-	if d.Name == ReverseKL.Name { // for the forward KL, g_f is the identity
-		mistakes = append(mistakes, exercise.Mistake[fn]{
-			Fn:   func(r, f *Node) *Node { return Neg(Sub(ReduceAllMean(r), ReduceAllMean(d.Conjugate(f)))) },
-			Hint: "the activation g_f is missing: the critic's raw output v is unconstrained; T = g_f(v) is what enters the bound (and f* is only defined on g_f's range)."})
-	}
-	return exercise.Check(backend, name, student, ref(d), mistakes, exerciseCases(d, true)...)
+	return exercise.CheckExpected(backend, Exercise, name, student, ExerciseCases(d, true)...)
 }
 
 // CheckGeneratorLoss compares the student's minimax generator loss for d
-// (ForwardKL or ReverseKL), −mean f*(g_f(vFake)), with the reference; see
-// CheckDiscriminatorLoss.
+// (ForwardKL or ReverseKL), −mean f*(g_f(vFake)), with the expected values
+// of the check called name; see CheckDiscriminatorLoss. The alternative
+// generator loss of Task 4, −mean g_f(vFake), is checked the same way.
 func CheckGeneratorLoss(backend compute.Backend, name string, d Divergence, student func(vFake *Node) *Node) exercise.Result {
-	other, ok := exerciseOther(d)
-	if !ok {
+	if _, ok := ExerciseOther(d); !ok {
 		return exercise.Result{Report: fmt.Sprintf("%s: the exercise covers the forward and the reverse KL, not %s", name, d.Name)}
 	}
-	type fn = func(vFake *Node) *Node
-	ref := func(d Divergence) fn { return func(f *Node) *Node { return generatorLoss(d, Minimax, f) } }
-	mistakes := []exercise.Mistake[fn]{
-		{Fn: ref(other), Hint: fmt.Sprintf("this is the generator loss of the %s: forward and reverse are swapped.", other.Name)},
-		{Fn: func(f *Node) *Node { return Neg(generatorLoss(d, Minimax, f)) },
-			Hint: "the sign of the generator's objective is flipped: the generator minimises the bound, whose part that depends on it is −E_Q[f*(g_f(v))]."},
-		{Fn: func(f *Node) *Node { return generatorLoss(d, NonSaturating, f) },
-			Hint: "this is the alternative (\"non-saturating\") loss −E_Q[g_f(v)]; the exercise asks for the minimax one, −E_Q[f*(g_f(v))]."},
-		{Fn: func(f *Node) *Node { return Neg(ReduceAllMean(generatorF(d)(d.Activation(f)))) },
-			Hint: "you used f where the bound has its convex conjugate f*: f and f* are swapped."},
-		{Fn: func(f *Node) *Node { return Neg(ReduceAllSum(d.fake(f))) },
-			Hint: "you summed over the batch; the expectation is a mean (graph.ReduceAllMean)."},
-	}
-	if d.Name == ReverseKL.Name { // for the forward KL, g_f is the identity
-		mistakes = append(mistakes, exercise.Mistake[fn]{
-			Fn:   func(f *Node) *Node { return Neg(ReduceAllMean(d.Conjugate(f))) },
-			Hint: "the activation g_f is missing: apply f* to T = g_f(v), not to the raw output v."})
-	}
-	return exercise.Check(backend, name, student, ref(d), mistakes, exerciseCases(d, false)...)
+	return exercise.CheckExpected(backend, Exercise, name, student, ExerciseCases(d, false)...)
 }
 
-// exerciseOther returns the other divergence of the exercise.
-func exerciseOther(d Divergence) (Divergence, bool) {
+// LossesDone reports whether a critic's and a generator's loss are both
+// written (neither is the TODO stub): the exercise trains only then.
+func LossesDone(backend compute.Backend, dLoss func(vReal, vFake *Node) *Node, gLoss func(vFake *Node) *Node) bool {
+	critic, generator := ExerciseCases(ForwardKL, true)[0], ExerciseCases(ForwardKL, false)[0]
+	return exercise.Done(backend, dLoss, critic) && exercise.Done(backend, gLoss, generator)
+}
+
+// ExerciseOther returns the other divergence of the exercise.
+func ExerciseOther(d Divergence) (Divergence, bool) {
 	switch d.Name {
 	case ForwardKL.Name:
 		return ReverseKL, true
@@ -87,22 +61,14 @@ func exerciseOther(d Divergence) (Divergence, bool) {
 	return Divergence{}, false
 }
 
-// generatorF is f as a graph function, for the "f instead of f*" mistake.
-func generatorF(d Divergence) func(*Node) *Node {
-	if d.Name == ReverseKL.Name {
-		return func(u *Node) *Node { return Neg(Log(u)) }
-	}
-	return func(u *Node) *Node { return Mul(u, Log(u)) }
-}
-
-// exerciseCases returns the inputs of the checks. The first case keeps every
-// known mistake finite (raw outputs where f, and f* of a raw output, are
-// defined), so that a wrong answer is recognised by its values; the second
-// has outputs of both signs.
-func exerciseCases(d Divergence, critic bool) []exercise.Case {
+// ExerciseCases returns the inputs of the checks for d: (vReal, vFake) for
+// the critic's loss, vFake for the generator's. The first case has raw
+// outputs where f*(v) is defined for the reverse KL (negative ones), so that
+// the known mistakes that apply f* to the raw output are recognised by their
+// values; the second has outputs of both signs.
+func ExerciseCases(d Divergence, critic bool) []exercise.Case {
 	var a, b []float64
 	if d.Name == ReverseKL.Name {
-		// f(g_f(v)) = −log(−e⁻ᵛ) is never defined: compare where f* of the raw output is.
 		a, b = []float64{-0.4, -1.3, -0.05, -2.1}, []float64{-0.7, -0.2, -1.6}
 	} else {
 		a, b = []float64{0.4, 1.3, 0.05, 2.1}, []float64{0.7, 0.2, 1.6}

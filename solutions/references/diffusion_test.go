@@ -1,20 +1,18 @@
-package diffusion
+package references
 
 import (
-	"io"
 	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
 
-	"github.com/klcourse/klcourse/internal/testbackends"
+	. "github.com/klcourse/klcourse/pkg/diffusion"
 	"github.com/klcourse/klcourse/pkg/exercise"
 	"github.com/klcourse/klcourse/pkg/klloss"
 )
 
 func TestCheckQSample(t *testing.T) {
-	exercise.Output = io.Discard
-	b := testbackends.Go(t)
+	b := useExpected(t, Exercise)
 	s := DDPM()
 	right := func(x0, ts, eps *graph.Node) *graph.Node {
 		ab := Lookup(s.AlphaBar, ts, x0)
@@ -23,8 +21,28 @@ func TestCheckQSample(t *testing.T) {
 	if r := CheckQSample(b, right); !r.Passed {
 		t.Errorf("a correct qSample fails: %s", r.Report)
 	}
-	if r := CheckQSample(b, func(x0, ts, eps *graph.Node) *graph.Node { return graph.Add(eps, exercise.Todo(x0)) }); !r.NotDone {
+	stub := func(x0, ts, eps *graph.Node) *graph.Node { return graph.Add(eps, exercise.Todo(x0)) }
+	if r := CheckQSample(b, stub); !r.NotDone {
 		t.Errorf("the stub is not recognised: %s", r.Report)
+	}
+	if QSampleDone(b, stub) || !QSampleDone(b, right) {
+		t.Error("QSampleDone does not tell the stub from an answer")
+	}
+	// The reference is the lecture's marginal: x_t = mean·x0 + std·eps.
+	ref, _ := qSampleReference()
+	c := QSampleCases()[0]
+	ev, err := klloss.Evaluate(b, ref, c.Inputs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0, ts, eps := c.Inputs[0].([][]float64), c.Inputs[1].([]int32), c.Inputs[2].([][]float64)
+	for i := range ts {
+		mean, std := s.Marginal(int(ts[i]))
+		for k := range 2 {
+			if want := mean*x0[i][k] + std*eps[i][k]; !near(ev.Value[2*i+k], want) {
+				t.Errorf("t = %d: reference x_t = %g, Schedule.Marginal gives %g", ts[i], ev.Value[2*i+k], want)
+			}
+		}
 	}
 	wrong := map[string]func(x0, ts, eps *graph.Node) *graph.Node{
 		"where ᾱ_t is meant": func(x0, ts, eps *graph.Node) *graph.Node {
@@ -51,10 +69,9 @@ func TestCheckQSample(t *testing.T) {
 // The graph reference of the exercise agrees with Schedule.StepKL, which uses
 // divergence.KLNormal.
 func TestStepKLReferenceMatchesSchedule(t *testing.T) {
-	exercise.Output = io.Discard
-	b := testbackends.Go(t)
+	b := useExpected(t, Exercise)
 	s := DDPM()
-	ref := klVariant{}.fn(s)
+	ref, _ := stepKLReference()
 	x0 := [][]float64{{0.5, -1.2}, {2.0, 0.3}}
 	xt := [][]float64{{0.52, -1.15}, {0.8, 0.1}}
 	ts := []int32{2, 700}
@@ -68,7 +85,9 @@ func TestStepKLReferenceMatchesSchedule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		near(t, "graph step KL", ev.Value[i], want, 1e-9)
+		if !near(ev.Value[i], want) {
+			t.Errorf("t = %d: graph step KL %g, Schedule.StepKL %g", ts[i], ev.Value[i], want)
+		}
 	}
 	if r := CheckStepKL(b, ref); !r.Passed {
 		t.Errorf("the reference fails its own check: %s", r.Report)
