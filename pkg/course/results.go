@@ -146,12 +146,15 @@ func FullResult(notebook, key string) (Table, error) {
 		return Table{}, err
 	}
 	tables, err := readResults(path)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
+		// Named relative to the notebook: a printed note shows no path of this machine.
+		return Table{}, fmt.Errorf("course: no results/%s.json beside the notebook (run it in full mode with %s=1 to record it)", notebook, RecordEnv)
+	} else if err != nil {
 		return Table{}, err
 	}
 	t, ok := tables[key]
 	if !ok {
-		return Table{}, fmt.Errorf("course: %s has no table %q (run the notebook in full mode with %s=1 to record it)", path, key, RecordEnv)
+		return Table{}, fmt.Errorf("course: results/%s.json has no table %q (run the notebook in full mode with %s=1 to record it)", notebook, key, RecordEnv)
 	}
 	return t, nil
 }
@@ -163,7 +166,7 @@ func readResults(path string) (map[string]Table, error) {
 	}
 	var tables map[string]Table
 	if err := json.Unmarshal(data, &tables); err != nil {
-		return nil, fmt.Errorf("course: %s: expected a JSON object of tables: %v", path, err)
+		return nil, fmt.Errorf("course: results/%s: expected a JSON object of tables: %v", filepath.Base(path), err)
 	}
 	return tables, nil
 }

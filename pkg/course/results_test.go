@@ -54,7 +54,10 @@ func TestRecordOnlyInRecordingFullMode(t *testing.T) {
 	if !strings.HasPrefix(note, "Quick mode: 2 of 8 modes here. Full mode gave:\ncoverage\n") || !strings.Contains(note, "8/8") {
 		t.Errorf("note:\n%s", note)
 	}
-	if note := QuickNote("07_x", "nothing", "x."); !strings.Contains(note, "no full-mode results") {
+	if _, err := FullResult("08_none", "cov"); err == nil || strings.Contains(err.Error(), dir) {
+		t.Errorf("missing file: %v (the error must not show the machine's path)", err)
+	}
+	if note := QuickNote("07_x", "nothing", "x."); !strings.Contains(note, "no full-mode results") || strings.Contains(note, dir) {
 		t.Errorf("note without results: %s", note)
 	}
 	t.Setenv(QuickEnv, "0")
