@@ -78,8 +78,12 @@ type PacGANResult struct {
 	Modes, HighQuality, KL MeanSE
 }
 
-// String formats the row as "modes  high-quality%  KL".
+// String formats the row as "modes  high-quality%  KL", and the zero value —
+// what PacGANTable1 gives for a method the paper did not run — as "".
 func (r PacGANResult) String() string {
+	if r == (PacGANResult{}) {
+		return ""
+	}
 	return fmt.Sprintf("%s  %s%%  %s", r.Modes.Format(1), r.HighQuality.Format(1), r.KL.Format(2))
 }
 

@@ -54,4 +54,7 @@ func TestSummarise(t *testing.T) {
 	if got := PacGANTable1["grid"]["PacGAN4"].String(); got != "24.8 ± 0.2  93.6 ± 0.6%  0.04 ± 0.01" {
 		t.Errorf("PacGAN row: %q", got)
 	}
+	if got := PacGANTable1["ring"]["forward KL"].String(); got != "" {
+		t.Errorf("a method the paper did not run: %q", got)
+	}
 }
