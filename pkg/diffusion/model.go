@@ -613,7 +613,8 @@ func Load(backend compute.Backend, dir string) (*Model, error) {
 //     Near t = T it is the chance of a guess; at t = 0 it is 1.
 //   - Sharp[k] is the mean posterior probability of that most likely
 //     component: how far apart the modes of x_t are, around these points
-//     (1/K when they overlap completely, 1 when they are separated).
+//     (the largest weight, 1/K for K equal components, when they overlap
+//     completely; 1 when they are separated).
 type ModeTrace struct {
 	T                []int
 	Committed, Sharp []float64
