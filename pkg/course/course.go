@@ -22,8 +22,11 @@ const HomeEnv = "KLCOURSE_HOME"
 
 // Quick reports whether the course runs in quick mode: KLCOURSE_QUICK set to a
 // true value ("1", "true", ...). An unparsable value counts as false.
-func Quick() bool {
-	v, err := strconv.ParseBool(os.Getenv(QuickEnv))
+func Quick() bool { return parseBool(os.Getenv(QuickEnv)) }
+
+// parseBool reads a true value ("1", "true", ...); anything else is false.
+func parseBool(s string) bool {
+	v, err := strconv.ParseBool(s)
 	return err == nil && v
 }
 

@@ -370,3 +370,43 @@ func TestMarginalMixture(t *testing.T) {
 		near(t, "var x", v, cov[0][0], 0.03)
 	}
 }
+
+// TestTraceModes runs the exact forward process instead of a sampler: every
+// point of the 8-ring is its own trajectory, so at t = 0 all are committed and
+// sharp, and at t = T the noise leaves a guess (about 1/8) and overlapping modes.
+func TestTraceModes(t *testing.T) {
+	ring, err := mixture.NewBivariate(ringComponents()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0, _ := ring.Sample(2000, 3)
+	s := DDPM()
+	c, sc, err := Standardize(x0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &Sampled{Points: x0}
+	for _, step := range []int{1000, 300, 0} {
+		run.Snapshots = append(run.Snapshots, ForwardProcess(s, c, sc, x0, step, 5))
+		run.SnapshotSteps = append(run.SnapshotSteps, step)
+	}
+	tr := TraceModes(ring, s, c, sc, run)
+	if tr.Committed[2] != 1 || tr.Sharp[2] < 0.999 {
+		t.Errorf("t = 0: committed %v, sharp %v; want 1 and 1", tr.Committed[2], tr.Sharp[2])
+	}
+	if math.Abs(tr.Committed[0]-0.125) > 0.05 || tr.Sharp[0] > 0.2 {
+		t.Errorf("t = T: committed %v (want about 1/8), sharp %v (want below 0.2)", tr.Committed[0], tr.Sharp[0])
+	}
+	if !(tr.Committed[1] > tr.Committed[0] && tr.Committed[1] < 1) {
+		t.Errorf("t = 300: committed %v; want between t = T's and 1", tr.Committed[1])
+	}
+}
+
+func ringComponents() []mixture.Component2 {
+	var cs []mixture.Component2
+	for k := range 8 {
+		a := 2 * math.Pi * float64(k) / 8
+		cs = append(cs, mixture.Component2{Weight: 1.0 / 8, Mean: [2]float64{math.Cos(a), math.Sin(a)}, Cov: [2][2]float64{{1e-4, 0}, {0, 1e-4}}})
+	}
+	return cs
+}

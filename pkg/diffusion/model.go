@@ -602,3 +602,44 @@ func Load(backend compute.Backend, dir string) (*Model, error) {
 	}
 	return m, nil
 }
+
+// ModeTrace says when, along one sampling run, the modes of a mixture
+// separate: for each snapshot (step T[k] of the chain),
+//
+//   - Committed[k] is the share of points whose most likely component under
+//     the exact density of x_t (MarginalMixture at T[k]) is the component
+//     the same point ends in at t = 0 (most likely under the data's
+//     mixture): the share of trajectories whose mode is already decided.
+//     Near t = T it is the chance of a guess; at t = 0 it is 1.
+//   - Sharp[k] is the mean posterior probability of that most likely
+//     component: how far apart the modes of x_t are, around these points
+//     (the largest weight, 1/K for K equal components, when they overlap
+//     completely; 1 when they are separated).
+type ModeTrace struct {
+	T                []int
+	Committed, Sharp []float64
+}
+
+// TraceModes computes the ModeTrace of run, a Sample with snapshots, for data
+// of the mixture density target standardised with (center, scale) on s.
+func TraceModes(target mixture.Bivariate, s *Schedule, center [2]float64, scale float64, run *Sampled) ModeTrace {
+	final := make([]int, len(run.Points))
+	for i, p := range run.Points {
+		final[i], _ = target.Responsibility(p[0], p[1])
+	}
+	tr := ModeTrace{T: run.SnapshotSteps}
+	for k, pts := range run.Snapshots {
+		mt := MarginalMixture(target, s, center, scale, run.SnapshotSteps[k])
+		var same, sharp float64
+		for i, p := range pts {
+			c, r := mt.Responsibility(p[0], p[1])
+			if c == final[i] {
+				same++
+			}
+			sharp += r
+		}
+		tr.Committed = append(tr.Committed, same/float64(len(pts)))
+		tr.Sharp = append(tr.Sharp, sharp/float64(len(pts)))
+	}
+	return tr
+}

@@ -64,6 +64,19 @@ func (m Bivariate) LogPDF(x, y float64) float64 {
 	return logSumExp(terms)
 }
 
+// Responsibility returns the component k most likely to have produced (x, y)
+// and its posterior probability wₖ N(x, y; μₖ, Σₖ) / p(x, y).
+func (m Bivariate) Responsibility(x, y float64) (k int, p float64) {
+	terms := make([]float64, len(m.Components))
+	for i, c := range m.Components {
+		terms[i] = math.Log(c.Weight) + logNormal2(c, x, y)
+		if terms[i] > terms[k] {
+			k = i
+		}
+	}
+	return k, math.Exp(terms[k] - logSumExp(terms))
+}
+
 // PDF returns p(x, y).
 func (m Bivariate) PDF(x, y float64) float64 { return math.Exp(m.LogPDF(x, y)) }
 

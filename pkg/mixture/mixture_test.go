@@ -288,3 +288,21 @@ func TestLinspaceAndGrid(t *testing.T) {
 		t.Error("LogGrid value wrong")
 	}
 }
+
+func TestResponsibility(t *testing.T) {
+	m, err := NewBivariate(
+		Component2{Weight: 0.25, Mean: [2]float64{-3, 0}, Cov: [2][2]float64{{1, 0}, {0, 1}}},
+		Component2{Weight: 0.75, Mean: [2]float64{3, 0}, Cov: [2][2]float64{{1, 0}, {0, 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At x = 0 the ratio of the two terms is the ratio of the weights.
+	if k, p := m.Responsibility(0, 5); k != 1 || math.Abs(p-0.75) > 1e-12 {
+		t.Errorf("at (0, 5): component %d with %v; want 1 with 0.75", k, p)
+	}
+	// At x = −3: 0.25 N(0) against 0.75 N(6), by hand.
+	want := 0.25 / (0.25 + 0.75*math.Exp(-18))
+	if k, p := m.Responsibility(-3, 0); k != 0 || math.Abs(p-want) > 1e-12 {
+		t.Errorf("at (−3, 0): component %d with %v; want 0 with %v", k, p, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -256,4 +257,45 @@ func Histogram(name string, values []float64, bins int, lo, hi float64) plots.Cu
 		c.Y = append(c.Y, d, d)
 	}
 	return c
+}
+
+// RateScan is the outcome of ScanLearningRate: the largest learning rate
+// that trained without diverging and the smallest that diverged (0 when none
+// did), with the epoch in which it diverged.
+type RateScan struct {
+	Stable, Diverged float64
+	DivergedEpoch    int
+}
+
+// ScanLearningRate trains copies of init with cfg on data for up to epochs
+// epochs at each of the learning rates in rates, tried from the largest
+// down, and stops at the first that trains to the end without diverging
+// (Trainer.Epoch's error): a measurement of the stable learning rate of SGD
+// on this model and data, to within the spacing of rates.
+func ScanLearningRate(backend compute.Backend, init *Params, cfg Config, data []float32, epochs int, rates []float64) (RateScan, error) {
+	sorted := slices.Clone(rates)
+	slices.Sort(sorted)
+	slices.Reverse(sorted)
+	var scan RateScan
+	for _, lr := range sorted {
+		c := cfg
+		c.LearningRate = lr
+		t, err := NewTrainer(backend, init, c)
+		if err != nil {
+			return scan, err
+		}
+		diverged := 0
+		for e := range epochs {
+			if _, err := t.Epoch(data); err != nil {
+				diverged = e + 1
+				break
+			}
+		}
+		if diverged == 0 {
+			scan.Stable = lr
+			return scan, nil
+		}
+		scan.Diverged, scan.DivergedEpoch = lr, diverged
+	}
+	return scan, fmt.Errorf("rbm.ScanLearningRate: every learning rate in %v diverged", rates)
 }

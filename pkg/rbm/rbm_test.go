@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/klcourse/klcourse/internal/testbackends"
+	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
 // randomParams returns an RBM with weights and biases from N(0, scale²);
@@ -305,5 +306,30 @@ func TestAISTrained(t *testing.T) {
 		if !(ll > baseLL+3) {
 			t.Errorf("%s: log-likelihood %.3f is not clearly above the base-rate model's %.3f", cfg.Name(), ll, baseLL)
 		}
+	}
+}
+
+// TestScanLearningRate: on the two-cluster data (coordinates up to about 12)
+// a Gaussian–binary RBM with σ = 1 diverges within two epochs at a learning rate of 4
+// and trains at 0.01; the scan reports both, and an error when all diverge.
+func TestScanLearningRate(t *testing.T) {
+	be := testbackends.List(t)[0]
+	xy, _ := mixture.TwoClusters().Sample(640, 1)
+	var data []float32
+	for _, p := range xy {
+		data = append(data, float32(p[0]), float32(p[1]))
+	}
+	init := Init(2, 10, 1)
+	init.Sigma = []float64{1, 1}
+	cfg := Config{Method: CD, K: 1, BatchSize: 64, Seed: 1}
+	scan, err := ScanLearningRate(be.Backend, init, cfg, data, 3, []float64{0.01, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scan.Stable != 0.01 || scan.Diverged != 4 || scan.DivergedEpoch < 1 || scan.DivergedEpoch > 3 {
+		t.Errorf("scan %+v; want stable 0.01, diverged 4 within the 3 epochs", scan)
+	}
+	if _, err := ScanLearningRate(be.Backend, init, cfg, data, 3, []float64{4, 8}); err == nil {
+		t.Error("no error when every rate diverged")
 	}
 }
