@@ -111,6 +111,13 @@ func BuildReference(ctx context.Context, spec *Spec, opts Options) (*Reference, 
 	if msgs != "" {
 		return nil, fmt.Errorf("the solution's tests do not compile:\n%s", msgs)
 	}
+	v, err := ws.resolveViolations(bctx, spec, p)
+	if err != nil {
+		return nil, err
+	}
+	for q, names := range v {
+		return nil, fmt.Errorf("the solution's own answer to %s reaches %s, which the question forbids: fix the forbid list or the answer", q, strings.Join(names, ", "))
+	}
 	ref := &Reference{Solution: spec.SHA256, Records: map[string]verdict.Record{}, Order: map[string][]string{}}
 	for _, t := range p.Tests {
 		run, err := ws.runTest(ctx, bin, t.Index, runLimits{Timeout: opts.Timeout, Memory: opts.Memory, Env: opts.Env})
@@ -308,8 +315,11 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 	for qid, msg := range broken {
 		setReason(res, qid, "does not compile: "+msg)
 	}
+	if p.Violations, err = ws.resolveViolations(ctx, spec, p); err != nil {
+		return zero(StatusFailedToRun, "the answer-key check failed: "+err.Error())
+	}
 	for qid, uses := range p.Violations {
-		setReason(res, qid, fmt.Sprintf("your code uses %s, the reference this question asks you to write yourself: no points", strings.Join(uses, ", ")))
+		setReason(res, qid, fmt.Sprintf("your answer reaches %s, the reference this question asks you to write yourself (directly or through what it calls): no points", strings.Join(uses, ", ")))
 	}
 	res.Notes = append(res.Notes, p.Notes...)
 
