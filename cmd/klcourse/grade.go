@@ -68,7 +68,12 @@ func runGrade(args []string) error {
 	jobs := fs.Int("j", 2, "submissions graded at the same time")
 	force := fs.Bool("force", false, "grade again submissions that already have a result in --out")
 	students := fs.String("student", "", "grade only these students (comma-separated), e.g. to regrade one")
+	of := addOutputFlags(fs)
 	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	oo, err := of.options()
 	if err != nil {
 		return err
 	}
@@ -122,7 +127,7 @@ func runGrade(args []string) error {
 	if err != nil {
 		return err
 	}
-	all, err := grade.WriteOutputs(spec, *out)
+	all, err := grade.WriteOutputs(spec, *out, oo)
 	if err != nil {
 		return err
 	}
@@ -223,4 +228,55 @@ func runValidate(args []string) error {
 	fmt.Printf("\nself-checks: %.2f points\n", r.Total)
 	_ = visibleMax
 	return nil
+}
+
+type outputFlags struct {
+	due, penalty, cap, extensions *string
+	grace                         *time.Duration
+}
+
+func addOutputFlags(fs interface {
+	Duration(string, time.Duration, string) *time.Duration
+	String(string, string, string) *string
+}) outputFlags {
+	return outputFlags{
+		due:        fs.String("due", "", "the deadline: 2026-12-01T23:59:00Z (RFC 3339) or \"2026-12-01 23:59\" (UTC); none when empty"),
+		penalty:    fs.String("late-penalty", "10%/day", "what lateness costs, per started day or hour after the grace period: 10%/day, 2%/hour"),
+		cap:        fs.String("late-cap", "100%", "the largest penalty"),
+		grace:      fs.Duration("grace", 0, "late by less than this is on time"),
+		extensions: fs.String("extensions", "", "CSV of per-student deadlines: student,due (a time) or student,extra (a duration such as 48h)"),
+	}
+}
+
+func (f outputFlags) options() (grade.OutputOptions, error) {
+	var oo grade.OutputOptions
+	if *f.due == "" {
+		if *f.extensions != "" {
+			return oo, usageError("--extensions needs --due")
+		}
+		return oo, nil
+	}
+	due, err := grade.ParseTimestamp(*f.due)
+	if err != nil {
+		return oo, usageError("--due: %v", err)
+	}
+	rate, unit, err := grade.ParsePenalty(*f.penalty)
+	if err != nil {
+		return oo, usageError("%v", err)
+	}
+	capped, err := grade.ParseCap(*f.cap)
+	if err != nil {
+		return oo, usageError("%v", err)
+	}
+	if *f.grace < 0 {
+		return oo, usageError("--grace %v is negative", *f.grace)
+	}
+	lp := &grade.LatePolicy{Due: due, Grace: *f.grace, Rate: rate, Unit: unit, Cap: capped}
+	if *f.extensions != "" {
+		if lp.Extensions, err = grade.ReadExtensions(*f.extensions, due); err != nil {
+			return oo, usageError("%v", err)
+		}
+	}
+	oo.Late = lp
+	return oo, nil
 }

@@ -51,7 +51,8 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 		if n := seen[student]; n > 1 {
 			student = fmt.Sprintf("%s-%d", student, n)
 		}
-		subs = append(subs, Submission{Student: student, Path: path})
+		at, source, lmsLate := submissionTime(path)
+		subs = append(subs, Submission{Student: student, Path: path, Time: at, TimeSource: source, LMSLate: lmsLate})
 	}
 	absSkip, _ := filepath.Abs(skip)
 	for _, p := range paths {
@@ -130,6 +131,12 @@ func Batch(ctx context.Context, spec *Spec, ref *Reference, subs []Submission, o
 		if !force {
 			if old := loadResult(filepath.Join(resultsDir, s.Student+".json")); old != nil && old.Solution == spec.SHA256 &&
 				old.Mode == modeOf(opts) && old.File == s.Path && fileSHA(s.Path) == old.SHA256 {
+				if s.stamp(old); old.SubmittedAt != "" {
+					data, _ := json.MarshalIndent(old, "", "  ")
+					if err := safefile.WriteBytes(filepath.Join(resultsDir, s.Student+".json"), append(data, '\n')); err != nil {
+						return nil, err
+					}
+				}
 				results[i] = old
 				if progress != nil {
 					fmt.Fprintf(progress, "  %-24s %6.2f / %-6.2f %s (kept from an earlier run)\n", s.Student, old.Total, old.Max, old.Status)
@@ -203,9 +210,15 @@ func fileSHA(path string) string {
 	return hash0(data)
 }
 
-// WriteOutputs writes grades.csv, grades.json and feedback/STUDENT.html for
-// every result file in outDir/results graded against this solution.
-func WriteOutputs(spec *Spec, outDir string) ([]*Result, error) {
+// OutputOptions say how results become grades.
+type OutputOptions struct {
+	// Late is the deadline and its penalty; nil when there is none.
+	Late *LatePolicy
+}
+
+// LoadResults reads every result file in outDir/results graded against this
+// solution, by student.
+func LoadResults(spec *Spec, outDir string) []*Result {
 	files, _ := filepath.Glob(filepath.Join(outDir, "results", "*.json"))
 	var all []*Result
 	for _, f := range files {
@@ -214,19 +227,48 @@ func WriteOutputs(spec *Spec, outDir string) ([]*Result, error) {
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Student < all[j].Student })
+	return all
+}
+
+// finish turns a graded result into a grade: its total from its questions,
+// less the late penalty.
+func finish(r *Result, oo OutputOptions) {
+	r.Total = 0
+	for _, q := range r.Questions {
+		r.Total += q.Points
+	}
+	r.Total = round2(r.Total)
+	r.Late = nil
+	oo.Late.Apply(r)
+}
+
+// pts formats points with two decimals.
+func pts(x float64) string { return fmt.Sprintf("%.2f", x) }
+
+// WriteOutputs writes grades.csv, grades.json and feedback/STUDENT.html for
+// every result file in outDir/results graded against this solution.
+func WriteOutputs(spec *Spec, outDir string, oo OutputOptions) ([]*Result, error) {
+	all := LoadResults(spec, outDir)
+	for _, r := range all {
+		finish(r, oo)
+	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	header := []string{"student"}
 	for _, q := range spec.Questions {
 		header = append(header, q.ID)
 	}
-	w.Write(append(header, "total", "max", "status"))
+	w.Write(append(header, "points_before_penalty", "late_penalty", "total", "max", "status", "submitted_at", "late_by"))
 	for _, r := range all {
 		row := []string{r.Student}
 		for _, q := range r.Questions {
-			row = append(row, fmt.Sprintf("%.2f", q.Points))
+			row = append(row, pts(q.Points))
 		}
-		w.Write(append(row, fmt.Sprintf("%.2f", r.Total), fmt.Sprintf("%.2f", r.Max), r.Status))
+		before, penalty, lateBy := r.Total, "0%", ""
+		if r.Late != nil {
+			before, penalty, lateBy = r.Late.Before, fmt.Sprintf("%g%%", round2(r.Late.Penalty*100)), r.Late.LateBy
+		}
+		w.Write(append(row, pts(before), penalty, pts(r.Total), pts(r.Max), r.Status, r.SubmittedAt, lateBy))
 	}
 	w.Flush()
 	if err := safefile.WriteBytes(filepath.Join(outDir, "grades.csv"), buf.Bytes()); err != nil {
@@ -262,6 +304,8 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;tex
 .pass{color:#070}.fail{color:#a00}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap}</style></head><body>
 <h1>{{.A}}</h1>
 <p><b>{{.R.Student}}</b> — {{pts .R.Total}} of {{pts .R.Max}} points. Status: {{.R.Status}}.</p>
+{{with .R.Late}}<p>Deadline {{.Due}}{{if .Extended}} (your extension){{end}}: {{.Note}}.{{if .Penalty}} Points before the penalty: {{pts .Before}}.{{end}}</p>
+{{else}}{{with .R.SubmittedAt}}<p>Submitted {{.}} ({{$.R.TimeSource}}).</p>{{end}}{{end}}
 {{with .R.Message}}<pre>{{.}}</pre>{{end}}
 {{range .R.Questions}}<h2>{{.ID}}: {{pts .Points}} of {{pts .Max}}</h2>
 {{with .Reason}}<p class="fail">{{.}}</p>{{end}}

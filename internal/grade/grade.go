@@ -61,20 +61,26 @@ type QuestionResult struct {
 
 // Result is a graded submission.
 type Result struct {
-	Student     string           `json:"student"`
-	File        string           `json:"file"`
-	SHA256      string           `json:"sha256"`
-	Solution    string           `json:"solution_sha256"`
-	Mode        string           `json:"mode"`
-	Status      string           `json:"status"`
-	Message     string           `json:"message,omitempty"`
-	Questions   []QuestionResult `json:"questions"`
-	Notes       []string         `json:"notes,omitempty"`
-	Total       float64          `json:"total"`
-	Max         float64          `json:"max"`
-	Seconds     float64          `json:"seconds"`
-	GradedAt    string           `json:"graded_at"`
-	ProgramSize int              `json:"-"`
+	Student   string           `json:"student"`
+	File      string           `json:"file"`
+	SHA256    string           `json:"sha256"`
+	Solution  string           `json:"solution_sha256"`
+	Mode      string           `json:"mode"`
+	Status    string           `json:"status"`
+	Message   string           `json:"message,omitempty"`
+	Questions []QuestionResult `json:"questions"`
+	Notes     []string         `json:"notes,omitempty"`
+	Total     float64          `json:"total"`
+	Max       float64          `json:"max"`
+	Seconds   float64          `json:"seconds"`
+	GradedAt  string           `json:"graded_at"`
+	// SubmittedAt is when the submission was handed in (RFC 3339), and
+	// TimeSource what says so; LMSLate that the LMS marked it late.
+	SubmittedAt string    `json:"submitted_at,omitempty"`
+	TimeSource  string    `json:"time_source,omitempty"`
+	LMSLate     bool      `json:"lms_late,omitempty"`
+	Late        *Lateness `json:"late,omitempty"` // Set by the outputs under a deadline.
+	ProgramSize int       `json:"-"`
 }
 
 // Reference is the solution's own evaluation of every test case.
@@ -154,6 +160,19 @@ func BuildReference(ctx context.Context, spec *Spec, opts Options) (*Reference, 
 type Submission struct {
 	Student string
 	Path    string
+	// When it was handed in, what says so, and whether the LMS marked it
+	// late (Discover fills them in).
+	Time       time.Time
+	TimeSource string
+	LMSLate    bool
+}
+
+// stamp records the submission's time in r.
+func (s Submission) stamp(r *Result) {
+	r.SubmittedAt, r.TimeSource, r.LMSLate = "", s.TimeSource, s.LMSLate
+	if !s.Time.IsZero() {
+		r.SubmittedAt = s.Time.UTC().Format(time.RFC3339Nano)
+	}
 }
 
 var errWrongAssignment = errors.New("wrong assignment")
@@ -214,6 +233,7 @@ var compilePos = regexp.MustCompile(`(?m)^(?:\./)?((?:cell|tests)-([^:\s]+)\.go)
 func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts Options) *Result {
 	start := time.Now()
 	res := &Result{Student: s.Student, File: s.Path, Solution: spec.SHA256, Max: spec.MaxPoints(), Mode: modeOf(opts)}
+	s.stamp(res)
 	defer func() {
 		res.Seconds = math.Round(time.Since(start).Seconds()*10) / 10
 		res.GradedAt = time.Now().UTC().Format(time.RFC3339)
