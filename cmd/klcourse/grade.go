@@ -127,9 +127,12 @@ func runGrade(args []string) error {
 	if err != nil {
 		return err
 	}
-	all, err := grade.WriteOutputs(spec, *out, oo)
+	all, warnings, err := grade.WriteOutputs(spec, *out, oo)
 	if err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		fmt.Println("roster:", w)
 	}
 	grade.Summary(os.Stdout, spec, all)
 	fmt.Printf("\nwrote %s, %s and %s (%.0fs)\n", filepath.Join(*out, "grades.csv"), filepath.Join(*out, "grades.json"),
@@ -231,8 +234,8 @@ func runValidate(args []string) error {
 }
 
 type outputFlags struct {
-	due, penalty, cap, extensions *string
-	grace                         *time.Duration
+	due, penalty, cap, extensions, roster *string
+	grace                                 *time.Duration
 }
 
 func addOutputFlags(fs interface {
@@ -244,12 +247,19 @@ func addOutputFlags(fs interface {
 		penalty:    fs.String("late-penalty", "10%/day", "what lateness costs, per started day or hour after the grace period: 10%/day, 2%/hour"),
 		cap:        fs.String("late-cap", "100%", "the largest penalty"),
 		grace:      fs.Duration("grace", 0, "late by less than this is on time"),
+		roster:     fs.String("roster", "", "class list, a CSV with the columns student,id,email,section: maps file names to students, lists who submitted nothing, fills canvas.csv and moodle.csv"),
 		extensions: fs.String("extensions", "", "CSV of per-student deadlines: student,due (a time) or student,extra (a duration such as 48h)"),
 	}
 }
 
 func (f outputFlags) options() (grade.OutputOptions, error) {
 	var oo grade.OutputOptions
+	if *f.roster != "" {
+		var err error
+		if oo.Roster, err = grade.ReadRoster(*f.roster); err != nil {
+			return oo, usageError("%v", err)
+		}
+	}
 	if *f.due == "" {
 		if *f.extensions != "" {
 			return oo, usageError("--extensions needs --due")

@@ -3,7 +3,6 @@ package grade
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -20,7 +19,7 @@ import (
 
 // lmsName matches the flat downloads of Canvas and Moodle:
 // <student>[_LATE]_<id>[_<id>]_NAME.
-var lmsName = regexp.MustCompile(`^(.+?)(?:_LATE)?_\d+_(?:\d+_)?(.+)$`)
+var lmsName = regexp.MustCompile(`^(.+?)(?:_LATE)?_(\d+)_(?:\d+_)?(.+)$`)
 
 // Discover lists the submissions under paths: files, or folders in nbgrader's
 // layout (submitted/<student>/<assignment>/NAME.ipynb) or a flat folder of LMS
@@ -32,7 +31,7 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 	seen := map[string]int{}
 	addFile := func(path, rel string) {
 		parts := strings.Split(filepath.ToSlash(rel), "/")
-		var student string
+		var student, lmsID string
 		switch {
 		case len(parts) >= 3:
 			student = parts[len(parts)-3] // <student>/<assignment>/NAME.ipynb
@@ -41,7 +40,7 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 		default:
 			base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 			if m := lmsName.FindStringSubmatch(base); m != nil {
-				student = m[1]
+				student, lmsID = m[1], m[2]
 			} else {
 				student = base
 			}
@@ -52,7 +51,7 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 			student = fmt.Sprintf("%s-%d", student, n)
 		}
 		at, source, lmsLate := submissionTime(path)
-		subs = append(subs, Submission{Student: student, Path: path, Time: at, TimeSource: source, LMSLate: lmsLate})
+		subs = append(subs, Submission{Student: student, Path: path, Time: at, TimeSource: source, LMSLate: lmsLate, LMSID: lmsID})
 	}
 	absSkip, _ := filepath.Abs(skip)
 	for _, p := range paths {
@@ -214,6 +213,8 @@ func fileSHA(path string) string {
 type OutputOptions struct {
 	// Late is the deadline and its penalty; nil when there is none.
 	Late *LatePolicy
+	// Roster is the class list (may be empty).
+	Roster []RosterEntry
 }
 
 // LoadResults reads every result file in outDir/results graded against this
@@ -247,50 +248,35 @@ func pts(x float64) string { return fmt.Sprintf("%.2f", x) }
 
 // WriteOutputs writes grades.csv, grades.json and feedback/STUDENT.html for
 // every result file in outDir/results graded against this solution.
-func WriteOutputs(spec *Spec, outDir string, oo OutputOptions) ([]*Result, error) {
+// With a roster it also lists the roster's students who submitted nothing,
+// and writes canvas.csv and moodle.csv for the LMS; it returns warnings about
+// submissions the roster does not match.
+func WriteOutputs(spec *Spec, outDir string, oo OutputOptions) ([]*Result, []string, error) {
 	all := LoadResults(spec, outDir)
 	for _, r := range all {
 		finish(r, oo)
 	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	header := []string{"student"}
-	for _, q := range spec.Questions {
-		header = append(header, q.ID)
-	}
-	w.Write(append(header, "points_before_penalty", "late_penalty", "total", "max", "status", "submitted_at", "late_by"))
-	for _, r := range all {
-		row := []string{r.Student}
-		for _, q := range r.Questions {
-			row = append(row, pts(q.Points))
-		}
-		before, penalty, lateBy := r.Total, "0%", ""
-		if r.Late != nil {
-			before, penalty, lateBy = r.Late.Before, fmt.Sprintf("%g%%", round2(r.Late.Penalty*100)), r.Late.LateBy
-		}
-		w.Write(append(row, pts(before), penalty, pts(r.Total), pts(r.Max), r.Status, r.SubmittedAt, lateBy))
-	}
-	w.Flush()
-	if err := safefile.WriteBytes(filepath.Join(outDir, "grades.csv"), buf.Bytes()); err != nil {
-		return nil, err
+	warnings, err := writeExports(spec, outDir, oo.Roster, all)
+	if err != nil {
+		return nil, nil, err
 	}
 	data, _ := json.MarshalIndent(map[string]any{"assignment": spec.Name, "solution_sha256": spec.SHA256, "submissions": all}, "", "  ")
 	if err := safefile.WriteBytes(filepath.Join(outDir, "grades.json"), append(data, '\n')); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(outDir, "feedback"), 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range all {
 		var page bytes.Buffer
 		if err := feedbackPage.Execute(&page, map[string]any{"A": spec.Name, "R": r}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := safefile.WriteBytes(filepath.Join(outDir, "feedback", r.Student+".html"), page.Bytes()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return all, nil
+	return all, warnings, nil
 }
 
 var feedbackPage = template.Must(template.New("feedback").Funcs(template.FuncMap{

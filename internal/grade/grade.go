@@ -79,6 +79,7 @@ type Result struct {
 	SubmittedAt string    `json:"submitted_at,omitempty"`
 	TimeSource  string    `json:"time_source,omitempty"`
 	LMSLate     bool      `json:"lms_late,omitempty"`
+	LMSID       string    `json:"lms_id,omitempty"`
 	Late        *Lateness `json:"late,omitempty"` // Set by the outputs under a deadline.
 	ProgramSize int       `json:"-"`
 }
@@ -165,11 +166,13 @@ type Submission struct {
 	Time       time.Time
 	TimeSource string
 	LMSLate    bool
+	// LMSID is the user id an LMS download's file name carries.
+	LMSID string
 }
 
 // stamp records the submission's time in r.
 func (s Submission) stamp(r *Result) {
-	r.SubmittedAt, r.TimeSource, r.LMSLate = "", s.TimeSource, s.LMSLate
+	r.SubmittedAt, r.TimeSource, r.LMSLate, r.LMSID = "", s.TimeSource, s.LMSLate, s.LMSID
 	if !s.Time.IsZero() {
 		r.SubmittedAt = s.Time.UTC().Format(time.RFC3339Nano)
 	}
