@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -61,7 +62,10 @@ func (g gradeFlags) options(root string) grade.Options {
 }
 
 func runGrade(args []string) error {
-	fs := newFlagSet("grade", "--solution solutions/NAME.ipynb --out DIR SUBMISSION...")
+	if len(args) > 0 && args[0] == "serve" {
+		return runGradeServe(args[1:])
+	}
+	fs := newFlagSet("grade", "--solution solutions/NAME.ipynb --out DIR SUBMISSION...  (or: grade serve --out DIR)")
 	gf := addGradeFlags(fs)
 	solution := fs.String("solution", "", "the instructor's solution notebook (required)")
 	out := fs.String("out", "", "output folder: results/, grades.csv, grades.json, feedback/ (required)")
@@ -289,4 +293,42 @@ func (f outputFlags) options() (grade.OutputOptions, error) {
 	}
 	oo.Late = lp
 	return oo, nil
+}
+
+// runGradeServe serves the marking page of written answers until interrupted.
+func runGradeServe(args []string) error {
+	fs := newFlagSet("grade serve", "--out DIR")
+	out := fs.String("out", "", "the output folder of `klcourse grade` (required)")
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (a loopback address; port 0 picks a free one)")
+	remote := fs.Bool("remote", false, "allow an --addr that is not loopback (the page holds students' answers; its token is its only lock)")
+	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" || len(paths) > 0 {
+		return usageError("grade serve takes --out DIR, the folder `klcourse grade` wrote, and nothing else")
+	}
+	srv, err := grade.NewServer(*out)
+	if err != nil {
+		return err
+	}
+	l, err := grade.Listen(*addr, *remote)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}()
+	fmt.Printf("marking the written answers in %s: open\n\n  %s\n\nmarks are saved to %s as you go; the next `klcourse grade --out %s …` merges them. Ctrl-C stops.\n",
+		*out, srv.URL(l), filepath.Join(*out, grade.MarksFile), *out)
+	if err := hs.Serve(l); err != nil && err != http.ErrServerClosed {
+		return err
+	}
+	return nil
 }

@@ -233,7 +233,10 @@ func LoadResults(spec *Spec, outDir string) []*Result {
 
 // finish turns a graded result into a grade: its total from its questions,
 // less the late penalty.
-func finish(r *Result, oo OutputOptions) {
+func finish(r *Result, oo OutputOptions, marks *Marks) {
+	if marks != nil {
+		applyMarks(r, marks)
+	}
 	r.Total = 0
 	for _, q := range r.Questions {
 		r.Total += q.Points
@@ -253,8 +256,15 @@ func pts(x float64) string { return fmt.Sprintf("%.2f", x) }
 // submissions the roster does not match.
 func WriteOutputs(spec *Spec, outDir string, oo OutputOptions) ([]*Result, []string, error) {
 	all := LoadResults(spec, outDir)
+	marks, err := ReadMarks(outDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeWrittenInfo(spec, outDir); err != nil {
+		return nil, nil, err
+	}
 	for _, r := range all {
-		finish(r, oo)
+		finish(r, oo, marks)
 	}
 	warnings, err := writeExports(spec, outDir, oo.Roster, all)
 	if err != nil {
@@ -295,11 +305,12 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;tex
 {{with .R.Message}}<pre>{{.}}</pre>{{end}}
 {{range .R.Questions}}<h2>{{.ID}}: {{pts .Points}} of {{pts .Max}}</h2>
 {{with .Reason}}<p class="fail">{{.}}</p>{{end}}
+{{if .Written}}<p>Your answer (marked by a person):</p><pre>{{.Answer}}</pre>{{with .Comment}}<p>Comment:</p><pre>{{.}}</pre>{{end}}{{else}}
 <table><tr><th>test</th><th>kind</th><th>result</th><th>points</th></tr>
 {{range .Tests}}<tr><td>{{.Check}} — {{.Case}}</td><td>{{if .Hidden}}hidden{{else}}self-check{{end}}</td>
 <td>{{if .Passed}}<span class="pass">passed</span>{{else}}<span class="fail">failed</span>{{with .Detail}}: {{.}}{{end}}{{end}}</td><td>{{pts .Points}} / {{pts .Max}}</td></tr>
 {{end}}</table>
-{{with .Report}}<p>What the self-check said:</p><pre>{{.}}</pre>{{end}}
+{{with .Report}}<p>What the self-check said:</p><pre>{{.}}</pre>{{end}}{{end}}
 {{end}}
 {{with .R.Notes}}<h2>Notes</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <p><small>Hidden tests are named, not shown. Graded {{.R.GradedAt}}.</small></p>

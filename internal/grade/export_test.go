@@ -40,7 +40,7 @@ func TestExports(t *testing.T) {
 		res("stranger", "", 1, 1),       // Nobody in the roster.
 	}
 	for _, r := range all {
-		finish(r, OutputOptions{})
+		finish(r, OutputOptions{}, nil)
 	}
 	all[1].Late = &Lateness{Before: 6, Penalty: 0.1, LateBy: "3h0m0s"}
 	all[1].Total = 5.4

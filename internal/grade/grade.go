@@ -27,6 +27,9 @@ type Options struct {
 	VisibleOnly bool          // Validate: run the visible tests only.
 }
 
+// NotMarked is the reason of a written answer nobody has marked yet.
+const NotMarked = "not marked yet"
+
 // Submission statuses.
 const (
 	StatusOK           = "ok"
@@ -51,12 +54,17 @@ type TestResult struct {
 
 // QuestionResult is one question's score.
 type QuestionResult struct {
-	ID     string       `json:"id"`
-	Points float64      `json:"points"`
-	Max    float64      `json:"max"`
-	Reason string       `json:"reason,omitempty"` // Why points were withheld as a whole.
-	Report string       `json:"report,omitempty"` // The visible self-check's report (hints).
-	Tests  []TestResult `json:"tests"`
+	ID     string  `json:"id"`
+	Points float64 `json:"points"`
+	Max    float64 `json:"max"`
+	Reason string  `json:"reason,omitempty"` // Why points were withheld as a whole.
+	// Written questions: the student's answer (text, never HTML) and the
+	// marker's comment.
+	Written bool         `json:"written,omitempty"`
+	Answer  string       `json:"answer,omitempty"`
+	Comment string       `json:"comment,omitempty"`
+	Report  string       `json:"report,omitempty"` // The visible self-check's report (hints).
+	Tests   []TestResult `json:"tests"`
 }
 
 // Result is a graded submission.
@@ -189,8 +197,11 @@ func readSubmission(spec *Spec, data []byte) (*Submitted, string, string) {
 	if err != nil {
 		return nil, StatusNotNotebook, err.Error()
 	}
-	sub := &Submitted{Cells: map[string]string{}}
+	sub := &Submitted{Cells: map[string]string{}, Markdown: map[string]string{}}
 	for _, c := range nb.Cells {
+		if c.Type == "markdown" && c.ID() != "" {
+			sub.Markdown[c.ID()] = c.Source
+		}
 		if c.Type != "code" {
 			continue
 		}
@@ -249,6 +260,9 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 	for _, q := range spec.Questions {
 		res.Questions = append(res.Questions, QuestionResult{ID: q.ID, Max: q.Points})
 	}
+	for _, q := range spec.Written {
+		res.Questions = append(res.Questions, QuestionResult{ID: q.ID, Max: q.Points, Written: true})
+	}
 	zero := func(status, msg string) *Result {
 		res.Status, res.Message = status, msg
 		for i := range res.Questions {
@@ -269,6 +283,18 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 		return zero(status, msg)
 	}
 	res.Notes = append(res.Notes, cellChanges(spec, sub)...)
+	for _, q := range spec.Written {
+		qr := questionResult(res, q.ID)
+		cell, ok := sub.Markdown[q.Cell]
+		if ok {
+			qr.Answer = WrittenAnswer(q, cell)
+		}
+		if qr.Answer == "" {
+			qr.Reason = "no answer"
+		} else {
+			qr.Reason = NotMarked
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Total)
 	defer cancel()
 

@@ -16,6 +16,8 @@ import (
 type Submitted struct {
 	Cells map[string]string
 	Order []string
+	// Markdown are the Markdown cells by id (written answers).
+	Markdown map[string]string
 }
 
 // test is one test cell of the graded program.
