@@ -81,6 +81,7 @@ func runGrade(args []string) error {
 	if err != nil {
 		return err
 	}
+	oo.Root, _ = moduleRoot()
 	if *solution == "" || *out == "" {
 		return usageError("grade needs --solution solutions/NAME.ipynb and --out DIR")
 	}
@@ -139,6 +140,9 @@ func runGrade(args []string) error {
 		fmt.Println("roster:", w)
 	}
 	grade.Summary(os.Stdout, spec, all)
+	if sim, _ := grade.ReadSimilarity(*out); sim != nil && len(sim.Pairs) > 0 {
+		fmt.Printf("\n%d pair(s) of similar answers flagged (see %s, or `klcourse grade serve --out %s`): a flag to look at, not a score\n", len(sim.Pairs), filepath.Join(*out, grade.SimilarFile), *out)
+	}
 	fmt.Printf("\nwrote %s, %s and %s (%.0fs)\n", filepath.Join(*out, "grades.csv"), filepath.Join(*out, "grades.json"),
 		filepath.Join(*out, "feedback", "*.html"), time.Since(start).Seconds())
 	return nil

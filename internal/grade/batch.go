@@ -215,6 +215,9 @@ type OutputOptions struct {
 	Late *LatePolicy
 	// Roster is the class list (may be empty).
 	Roster []RosterEntry
+	// Root is the course's root: the similarity report compares the
+	// answers with the functions of its pkg/ that the questions forbid.
+	Root string
 }
 
 // LoadResults reads every result file in outDir/results graded against this
@@ -268,6 +271,9 @@ func WriteOutputs(spec *Spec, outDir string, oo OutputOptions) ([]*Result, []str
 	}
 	warnings, err := writeExports(spec, outDir, oo.Roster, all)
 	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := writeSimilarity(spec, all, oo.Root, outDir); err != nil {
 		return nil, nil, err
 	}
 	data, _ := json.MarshalIndent(map[string]any{"assignment": spec.Name, "solution_sha256": spec.SHA256, "submissions": all}, "", "  ")

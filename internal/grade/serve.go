@@ -34,9 +34,6 @@ func NewServer(outDir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(info.Questions) == 0 {
-		return nil, fmt.Errorf("%s has no written question to mark (the solution %s marks none: metadata.klcourse with points and a scheme on a Markdown answer)", outDir, info.Assignment)
-	}
 	marks, err := OpenMarks(outDir, info.Assignment)
 	if err != nil {
 		return nil, err
@@ -74,7 +71,8 @@ func (s *Server) authorised(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.Token)) == 1
 }
 
-// ServeHTTP serves the page (GET /) and saves marks (POST /mark).
+// ServeHTTP serves the page (GET /), saves marks (POST /mark) and shows two
+// similar answers side by side (GET /compare).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -90,6 +88,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r)
 	case r.URL.Path == "/mark" && r.Method == http.MethodPost:
 		s.mark(w, r)
+	case r.URL.Path == "/compare" && r.Method == http.MethodGet:
+		s.compare(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -149,19 +149,27 @@ func (s *Server) answers(q Question) (list []answerView, empty []string) {
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	qid := r.URL.Query().Get("q")
 	q := s.question(qid)
-	if q == nil {
+	if q == nil && len(s.info.Questions) > 0 {
 		q = &s.info.Questions[0]
 	}
-	list, empty := s.answers(*q)
+	var list []answerView
+	var empty []string
+	if q != nil {
+		list, empty = s.answers(*q)
+	}
 	marked := 0
 	for _, a := range list {
 		if a.Marked {
 			marked++
 		}
 	}
+	var pairs []SimilarPair
+	if sim, _ := ReadSimilarity(s.Dir); sim != nil {
+		pairs = sim.Pairs
+	}
 	n := nonce()
 	s.setCSP(w, n)
-	markPage.Execute(w, map[string]any{
+	markPage.Execute(w, map[string]any{"Pairs": pairs,
 		"Nonce": n, "Token": s.Token, "A": s.info.Assignment, "Qs": s.info.Questions, "Q": q,
 		"List": list, "Empty": empty, "Marked": marked,
 	})
@@ -225,7 +233,7 @@ func (s *Server) mark(w http.ResponseWriter, r *http.Request) {
 }
 
 var markPage = template.Must(template.New("mark").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.A}}: marking {{.Q.ID}}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{{.A}}: marking{{with .Q}} {{.ID}}{{end}}</title>
 <style nonce="{{.Nonce}}">body{font-family:sans-serif;max-width:70em;margin:1em auto;line-height:1.4}
 pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere}
 .card{border:1px solid #ccc;padding:.6em;margin:.8em 0}.scheme{background:#fff8e0}
@@ -234,6 +242,7 @@ textarea{width:100%;height:4em}.stale{color:#a60}table{border-collapse:collapse}
 <body data-token="{{.Token}}">
 <h1>{{.A}}: written answers</h1>
 <nav>{{range .Qs}}<a href="?token={{$.Token}}&amp;q={{.ID}}">{{.ID}} ({{.Points}} pts)</a>{{end}}</nav>
+{{if not .Q}}<p>This assignment has no written question to mark.</p>{{else}}
 <h2 id="question" data-question="{{.Q.ID}}" data-max="{{.Q.Points}}">{{.Q.ID}} — {{.Q.Points}} points — marked <span id="marked">{{.Marked}}</span> of {{len .List}}</h2>
 <h3>The question, as students see it</h3><pre class="prompt">{{.Q.Prompt}}</pre>
 <h3>Mark scheme</h3><pre class="scheme">{{.Q.Scheme}}</pre>
@@ -247,10 +256,18 @@ textarea{width:100%;height:4em}.stale{color:#a60}table{border-collapse:collapse}
 </div>
 {{end}}
 {{with .Empty}}<p>No answer (0 points, nothing to mark): {{range .}}{{.}} {{end}}</p>{{end}}
+{{end}}
+{{with .Pairs}}<h2>Similar answers (a flag to look at, never a score)</h2>
+<table><tr><th>question</th><th>a</th><th>b</th><th>shared</th><th></th></tr>
+{{range .}}<tr class="pair"><td>{{.Question}}</td><td>{{.A}}</td><td>{{.B}}</td><td>{{printf "%.0f" .Percent}}% ({{.Shared}} fingerprints)</td>
+<td><a class="compare" href="compare?token={{$.Token}}&amp;q={{.Question}}&amp;a={{.A}}&amp;b={{.B}}">side by side</a></td></tr>
+{{end}}</table>{{end}}
 <script nonce="{{.Nonce}}">
 (function () {
   const token = document.body.dataset.token;
-  const question = document.getElementById('question').dataset.question;
+  const heading = document.getElementById('question');
+  if (!heading) return;
+  const question = heading.dataset.question;
   async function save(card) {
     const status = card.querySelector('.status');
     const points = card.querySelector('.points').value;
@@ -275,5 +292,57 @@ textarea{width:100%;height:4em}.stale{color:#a60}table{border-collapse:collapse}
   }
 })();
 </script>
+</body></html>
+`))
+
+// line is a line of an answer in the side-by-side view.
+type line struct {
+	N      int
+	Text   string
+	Shared bool
+}
+
+func lines(text string, shared []int) []line {
+	mark := map[int]bool{}
+	for _, n := range shared {
+		mark[n] = true
+	}
+	var out []line
+	for i, t := range strings.Split(text, "\n") {
+		out = append(out, line{N: i + 1, Text: t, Shared: mark[i+1]})
+	}
+	return out
+}
+
+func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
+	q, a, b := r.URL.Query().Get("q"), r.URL.Query().Get("a"), r.URL.Query().Get("b")
+	sim, err := ReadSimilarity(s.Dir)
+	if err != nil || sim == nil {
+		http.Error(w, "no similarity report: run klcourse grade first", http.StatusNotFound)
+		return
+	}
+	for _, p := range sim.Pairs {
+		if p.Question == q && p.A == a && p.B == b {
+			n := nonce()
+			s.setCSP(w, n)
+			comparePage.Execute(w, map[string]any{"Nonce": n, "Token": s.Token, "P": p, "LA": lines(p.TextA, p.LinesA), "LB": lines(p.TextB, p.LinesB)})
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
+var comparePage = template.Must(template.New("compare").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.P.Question}}: {{.P.A}} and {{.P.B}}</title>
+<style nonce="{{.Nonce}}">body{font-family:sans-serif;margin:1em}.cols{display:flex;gap:1em}.col{flex:1;min-width:0}
+pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere;margin:0}.shared{background:#ffe08a}
+.n{color:#888;display:inline-block;width:2.5em}</style></head><body>
+<p><a href="./?token={{.Token}}">back</a></p>
+<h1>{{.P.Question}}: {{.P.A}} and {{.P.B}} share {{printf "%.0f" .P.Percent}}% of the smaller answer's fingerprints</h1>
+<p>Names, layout and comments are normalised away and the starter code is left out before comparing; highlighted lines hold shared fingerprints. This is a flag for a person to look at: it changes no score.</p>
+<div class="cols"><div class="col"><h2>{{.P.A}}</h2><pre class="a">{{range .LA}}<span class="{{if .Shared}}shared{{end}}"><span class="n">{{.N}}</span>{{.Text}}
+</span>{{end}}</pre></div>
+<div class="col"><h2>{{.P.B}}</h2><pre class="b">{{range .LB}}<span class="{{if .Shared}}shared{{end}}"><span class="n">{{.N}}</span>{{.Text}}
+</span>{{end}}</pre></div></div>
 </body></html>
 `))

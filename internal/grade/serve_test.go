@@ -84,6 +84,11 @@ func TestMarkingPage(t *testing.T) {
 			t.Errorf("GET %s: %s, want 403", u, resp.Status)
 		}
 	}
+	// A similarity report with a pair, one side hostile.
+	sim := SimilarityReport{Pairs: []SimilarPair{{Question: "why", A: "alice", B: "mallory", Percent: 80, Shared: 7,
+		TextA: "line one\nline two", TextB: hostile + "\nline two", LinesA: []int{2}, LinesB: []int{2}}}}
+	simData, _ := json.Marshal(sim)
+	os.WriteFile(filepath.Join(dir, SimilarFile), simData, 0o644)
 	b, err := browser.Start(browser.Options{Exec: exe, Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +119,27 @@ func TestMarkingPage(t *testing.T) {
 		if strings.Contains(r, "x-hostile") {
 			t.Errorf("the page requested %s from a student's answer", r)
 		}
+	}
+	// The side-by-side view of the flagged pair.
+	var href string
+	if err := b.Eval(`document.querySelector('a.compare').href`, &href); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Load(href); err != nil {
+		t.Fatal(err)
+	}
+	var side struct {
+		A, B   string
+		Shared int
+		Pwned  any
+	}
+	b.Eval(`({a: document.querySelector('pre.a').textContent, b: document.querySelector('pre.b').textContent,
+		shared: document.querySelectorAll('.shared').length, pwned: window.pwned === undefined ? null : window.pwned})`, &side)
+	if !strings.Contains(side.B, hostile) || side.Shared != 2 || side.Pwned != nil || !strings.Contains(side.A, "line two") {
+		t.Errorf("side by side: %+v", side)
+	}
+	if err := b.Load(url); err != nil {
+		t.Fatal(err)
 	}
 	// Marking: mallory gets 1 point with a comment that is itself HTML;
 	// alice 5 points (too many: refused), then 3.
