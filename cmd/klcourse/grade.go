@@ -216,6 +216,14 @@ func runValidate(args []string) error {
 	}
 	visibleMax := 0.0
 	for _, q := range r.Questions {
+		if q.Written {
+			state := "no answer yet"
+			if q.Answer != "" {
+				state = "answered"
+			}
+			fmt.Printf("\n%s: a written answer (%s), marked by a person out of %.2f points\n", q.ID, state, q.Max)
+			continue
+		}
 		qmax := 0.0
 		for _, t := range q.Tests {
 			qmax += t.Max
