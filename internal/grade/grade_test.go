@@ -201,7 +201,7 @@ func TestGradeBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(csv), "student,id,email,section,kl_loss,reverse_kl,points_before_penalty,late_penalty,total,max,status,submitted_at,late_by\n") || !strings.Contains(string(csv), "\ncorrect,,,,4.00,4.00,8.00,0%,8.00,8.00,ok,") {
+	if !strings.Contains(string(csv), "student,id,email,section,kl_loss,reverse_kl,discussion,points_before_penalty,late_penalty,total,max,status,submitted_at,late_by\n") || !strings.Contains(string(csv), "\ncorrect,,,,4.00,4.00,0.00,8.00,0%,8.00,11.00,ok,") {
 		t.Errorf("grades.csv:\n%s", csv)
 	}
 	page, err := os.ReadFile(filepath.Join(out, "feedback", "axis1.html"))
