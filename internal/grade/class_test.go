@@ -325,8 +325,8 @@ func TestClass(t *testing.T) {
 		expected[name] = r.Total
 		t.Logf("%-17s kl %4.2f rev %4.2f written %4.2f penalty %3.0f%% total %5.2f %s", name, r.Questions[0].Points, r.Questions[1].Points, written.Points, penalty*100, r.Total, r.Status)
 	}
-	if byName["lmslate"] == nil || byName["lmslate"].TimeSource != TimeLMSLate || byName["late_3h"].TimeSource != TimeExchange {
-		t.Errorf("time sources: %+v", byName["lmslate"])
+	if byName["leelate"] == nil || byName["leelate"].TimeSource != TimeLMSLate || byName["late_3h"].TimeSource != TimeExchange || byName["oliveontime"].TimeSource != TimeFile {
+		t.Errorf("time sources: %+v", byName["leelate"])
 	}
 
 	// The three CSVs.
