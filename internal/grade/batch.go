@@ -145,6 +145,12 @@ func Batch(ctx context.Context, spec *Spec, ref *Reference, subs []Submission, o
 		}
 		todo = append(todo, i)
 	}
+	cache, err := newBuildCache()
+	if err != nil {
+		return nil, err
+	}
+	defer cache.remove()
+	opts.cache = cache
 	var mu sync.Mutex
 	var firstErr error
 	work := make(chan int)

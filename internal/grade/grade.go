@@ -25,6 +25,8 @@ type Options struct {
 	Memory      int64         // Bytes of address space per test process.
 	Env         []string      // Added to the tests' environment (KLCOURSE_QUICK=1, GOMLX_BACKEND=go).
 	VisibleOnly bool          // Validate: run the visible tests only.
+
+	cache *buildCache // Batch's: programs built once per batch.
 }
 
 // NotMarked is the reason of a written answer nobody has marked yet.
@@ -306,6 +308,7 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 	if err != nil {
 		return zero(StatusFailedToRun, err.Error())
 	}
+	ws.cache = opts.cache
 	defer ws.remove()
 	var p *program
 	var bin string
