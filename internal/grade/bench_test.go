@@ -51,7 +51,7 @@ func BenchmarkGradeClass(b *testing.B) {
 			// taken from Go's build cache.
 			p := filepath.Join(dir, "in", fmt.Sprintf("student%03d_%d_%s.ipynb", s, 1000+s, name))
 			os.MkdirAll(filepath.Dir(p), 0o755)
-			own := bytes.ReplaceAll(data, []byte(`"\t// END SOLUTION\n",`), fmt.Appendf(nil, `"\t// student %d\n", "\t// END SOLUTION\n",`, s))
+			own := bytes.ReplaceAll(data, []byte(`// END SOLUTION\n`), fmt.Appendf(nil, `// student %d\n\t// END SOLUTION\n`, s))
 			if bytes.Equal(own, data) {
 				b.Fatal("no answer region found in " + solution)
 			}
