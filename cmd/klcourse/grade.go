@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -61,17 +62,26 @@ func (g gradeFlags) options(root string) grade.Options {
 }
 
 func runGrade(args []string) error {
-	fs := newFlagSet("grade", "--solution solutions/NAME.ipynb --out DIR SUBMISSION...")
+	if len(args) > 0 && args[0] == "serve" {
+		return runGradeServe(args[1:])
+	}
+	fs := newFlagSet("grade", "--solution solutions/NAME.ipynb --out DIR SUBMISSION...  (or: grade serve --out DIR)")
 	gf := addGradeFlags(fs)
 	solution := fs.String("solution", "", "the instructor's solution notebook (required)")
 	out := fs.String("out", "", "output folder: results/, grades.csv, grades.json, feedback/ (required)")
 	jobs := fs.Int("j", 2, "submissions graded at the same time")
 	force := fs.Bool("force", false, "grade again submissions that already have a result in --out")
 	students := fs.String("student", "", "grade only these students (comma-separated), e.g. to regrade one")
+	of := addOutputFlags(fs)
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
+	oo, err := of.options()
+	if err != nil {
+		return err
+	}
+	oo.Root, _ = moduleRoot()
 	if *solution == "" || *out == "" {
 		return usageError("grade needs --solution solutions/NAME.ipynb and --out DIR")
 	}
@@ -122,11 +132,17 @@ func runGrade(args []string) error {
 	if err != nil {
 		return err
 	}
-	all, err := grade.WriteOutputs(spec, *out)
+	all, warnings, err := grade.WriteOutputs(spec, *out, oo)
 	if err != nil {
 		return err
 	}
+	for _, w := range warnings {
+		fmt.Println("roster:", w)
+	}
 	grade.Summary(os.Stdout, spec, all)
+	if sim, _ := grade.ReadSimilarity(*out); sim != nil && len(sim.Pairs) > 0 {
+		fmt.Printf("\n%d pair(s) of similar answers flagged (see %s, or `klcourse grade serve --out %s`): a flag to look at, not a score\n", len(sim.Pairs), filepath.Join(*out, grade.SimilarFile), *out)
+	}
 	fmt.Printf("\nwrote %s, %s and %s (%.0fs)\n", filepath.Join(*out, "grades.csv"), filepath.Join(*out, "grades.json"),
 		filepath.Join(*out, "feedback", "*.html"), time.Since(start).Seconds())
 	return nil
@@ -200,6 +216,14 @@ func runValidate(args []string) error {
 	}
 	visibleMax := 0.0
 	for _, q := range r.Questions {
+		if q.Written {
+			state := "no answer yet"
+			if q.Answer != "" {
+				state = "answered"
+			}
+			fmt.Printf("\n%s: a written answer (%s), marked by a person out of %.2f points\n", q.ID, state, q.Max)
+			continue
+		}
 		qmax := 0.0
 		for _, t := range q.Tests {
 			qmax += t.Max
@@ -222,5 +246,101 @@ func runValidate(args []string) error {
 	}
 	fmt.Printf("\nself-checks: %.2f points\n", r.Total)
 	_ = visibleMax
+	return nil
+}
+
+type outputFlags struct {
+	due, penalty, cap, extensions, roster *string
+	grace                                 *time.Duration
+}
+
+func addOutputFlags(fs interface {
+	Duration(string, time.Duration, string) *time.Duration
+	String(string, string, string) *string
+}) outputFlags {
+	return outputFlags{
+		due:        fs.String("due", "", "the deadline: 2026-12-01T23:59:00Z (RFC 3339) or \"2026-12-01 23:59\" (UTC); none when empty"),
+		penalty:    fs.String("late-penalty", "10%/day", "what lateness costs, per started day or hour after the grace period: 10%/day, 2%/hour"),
+		cap:        fs.String("late-cap", "100%", "the largest penalty"),
+		grace:      fs.Duration("grace", 0, "late by less than this is on time"),
+		roster:     fs.String("roster", "", "class list, a CSV with the columns student,id,email,section: maps file names to students, lists who submitted nothing, fills canvas.csv and moodle.csv"),
+		extensions: fs.String("extensions", "", "CSV of per-student deadlines: student,due (a time) or student,extra (a duration such as 48h)"),
+	}
+}
+
+func (f outputFlags) options() (grade.OutputOptions, error) {
+	var oo grade.OutputOptions
+	if *f.roster != "" {
+		var err error
+		if oo.Roster, err = grade.ReadRoster(*f.roster); err != nil {
+			return oo, usageError("%v", err)
+		}
+	}
+	if *f.due == "" {
+		if *f.extensions != "" {
+			return oo, usageError("--extensions needs --due")
+		}
+		return oo, nil
+	}
+	due, err := grade.ParseTimestamp(*f.due)
+	if err != nil {
+		return oo, usageError("--due: %v", err)
+	}
+	rate, unit, err := grade.ParsePenalty(*f.penalty)
+	if err != nil {
+		return oo, usageError("%v", err)
+	}
+	capped, err := grade.ParseCap(*f.cap)
+	if err != nil {
+		return oo, usageError("%v", err)
+	}
+	if *f.grace < 0 {
+		return oo, usageError("--grace %v is negative", *f.grace)
+	}
+	lp := &grade.LatePolicy{Due: due, Grace: *f.grace, Rate: rate, Unit: unit, Cap: capped}
+	if *f.extensions != "" {
+		if lp.Extensions, err = grade.ReadExtensions(*f.extensions, due); err != nil {
+			return oo, usageError("%v", err)
+		}
+	}
+	oo.Late = lp
+	return oo, nil
+}
+
+// runGradeServe serves the marking page of written answers until interrupted.
+func runGradeServe(args []string) error {
+	fs := newFlagSet("grade serve", "--out DIR")
+	out := fs.String("out", "", "the output folder of `klcourse grade` (required)")
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (a loopback address; port 0 picks a free one)")
+	remote := fs.Bool("remote", false, "allow an --addr that is not loopback (the page holds students' answers; its token is its only lock)")
+	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" || len(paths) > 0 {
+		return usageError("grade serve takes --out DIR, the folder `klcourse grade` wrote, and nothing else")
+	}
+	srv, err := grade.NewServer(*out)
+	if err != nil {
+		return err
+	}
+	l, err := grade.Listen(*addr, *remote)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}()
+	fmt.Printf("marking the written answers in %s: open\n\n  %s\n\nmarks are saved to %s as you go; the next `klcourse grade --out %s …` merges them. Ctrl-C stops.\n",
+		*out, srv.URL(l), filepath.Join(*out, grade.MarksFile), *out)
+	if err := hs.Serve(l); err != nil && err != http.ErrServerClosed {
+		return err
+	}
 	return nil
 }

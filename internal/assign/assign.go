@@ -14,6 +14,8 @@
 //     "<!-- END SOLUTION -->" are replaced by "*Your answer here.*".
 //   - A cell tagged "hidden" is removed, and so is a cell of hidden tests
 //     (tagged "hidden-tests", see internal/grade).
+//   - The mark scheme of a written question (metadata.klcourse.scheme, see
+//     internal/grade) is removed from the cell's metadata.
 //
 // Markers stand on lines of their own and do not nest.
 package assign
@@ -72,6 +74,7 @@ func Generate(sol *notebook.Notebook, source string) (*notebook.Notebook, error)
 			return nil, fmt.Errorf("%s, cell %d: %w", source, i+1, err)
 		}
 		regions += n
+		stripScheme(c)
 		cells = append(cells, c)
 	}
 	if regions == 0 {

@@ -3,7 +3,6 @@ package grade
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -20,7 +19,7 @@ import (
 
 // lmsName matches the flat downloads of Canvas and Moodle:
 // <student>[_LATE]_<id>[_<id>]_NAME.
-var lmsName = regexp.MustCompile(`^(.+?)(?:_LATE)?_\d+_(?:\d+_)?(.+)$`)
+var lmsName = regexp.MustCompile(`^(.+?)(?:_LATE)?_(\d+)_(?:\d+_)?(.+)$`)
 
 // Discover lists the submissions under paths: files, or folders in nbgrader's
 // layout (submitted/<student>/<assignment>/NAME.ipynb) or a flat folder of LMS
@@ -32,7 +31,7 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 	seen := map[string]int{}
 	addFile := func(path, rel string) {
 		parts := strings.Split(filepath.ToSlash(rel), "/")
-		var student string
+		var student, lmsID string
 		switch {
 		case len(parts) >= 3:
 			student = parts[len(parts)-3] // <student>/<assignment>/NAME.ipynb
@@ -41,7 +40,7 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 		default:
 			base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 			if m := lmsName.FindStringSubmatch(base); m != nil {
-				student = m[1]
+				student, lmsID = m[1], m[2]
 			} else {
 				student = base
 			}
@@ -51,7 +50,8 @@ func Discover(paths []string, skip string) ([]Submission, error) {
 		if n := seen[student]; n > 1 {
 			student = fmt.Sprintf("%s-%d", student, n)
 		}
-		subs = append(subs, Submission{Student: student, Path: path})
+		at, source, lmsLate := submissionTime(path)
+		subs = append(subs, Submission{Student: student, Path: path, Time: at, TimeSource: source, LMSLate: lmsLate, LMSID: lmsID})
 	}
 	absSkip, _ := filepath.Abs(skip)
 	for _, p := range paths {
@@ -130,6 +130,12 @@ func Batch(ctx context.Context, spec *Spec, ref *Reference, subs []Submission, o
 		if !force {
 			if old := loadResult(filepath.Join(resultsDir, s.Student+".json")); old != nil && old.Solution == spec.SHA256 &&
 				old.Mode == modeOf(opts) && old.File == s.Path && fileSHA(s.Path) == old.SHA256 {
+				if s.stamp(old); old.SubmittedAt != "" {
+					data, _ := json.MarshalIndent(old, "", "  ")
+					if err := safefile.WriteBytes(filepath.Join(resultsDir, s.Student+".json"), append(data, '\n')); err != nil {
+						return nil, err
+					}
+				}
 				results[i] = old
 				if progress != nil {
 					fmt.Fprintf(progress, "  %-24s %6.2f / %-6.2f %s (kept from an earlier run)\n", s.Student, old.Total, old.Max, old.Status)
@@ -139,6 +145,12 @@ func Batch(ctx context.Context, spec *Spec, ref *Reference, subs []Submission, o
 		}
 		todo = append(todo, i)
 	}
+	cache, err := newBuildCache()
+	if err != nil {
+		return nil, err
+	}
+	defer cache.remove()
+	opts.cache = cache
 	var mu sync.Mutex
 	var firstErr error
 	work := make(chan int)
@@ -203,9 +215,20 @@ func fileSHA(path string) string {
 	return hash0(data)
 }
 
-// WriteOutputs writes grades.csv, grades.json and feedback/STUDENT.html for
-// every result file in outDir/results graded against this solution.
-func WriteOutputs(spec *Spec, outDir string) ([]*Result, error) {
+// OutputOptions say how results become grades.
+type OutputOptions struct {
+	// Late is the deadline and its penalty; nil when there is none.
+	Late *LatePolicy
+	// Roster is the class list (may be empty).
+	Roster []RosterEntry
+	// Root is the course's root: the similarity report compares the
+	// answers with the functions of its pkg/ that the questions forbid.
+	Root string
+}
+
+// LoadResults reads every result file in outDir/results graded against this
+// solution, by student.
+func LoadResults(spec *Spec, outDir string) []*Result {
 	files, _ := filepath.Glob(filepath.Join(outDir, "results", "*.json"))
 	var all []*Result
 	for _, f := range files {
@@ -214,41 +237,68 @@ func WriteOutputs(spec *Spec, outDir string) ([]*Result, error) {
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Student < all[j].Student })
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	header := []string{"student"}
-	for _, q := range spec.Questions {
-		header = append(header, q.ID)
+	return all
+}
+
+// finish turns a graded result into a grade: its total from its questions,
+// less the late penalty.
+func finish(r *Result, oo OutputOptions, marks *Marks) {
+	if marks != nil {
+		applyMarks(r, marks)
 	}
-	w.Write(append(header, "total", "max", "status"))
+	r.Total = 0
+	for _, q := range r.Questions {
+		r.Total += q.Points
+	}
+	r.Total = round2(r.Total)
+	r.Late = nil
+	oo.Late.Apply(r)
+}
+
+// pts formats points with two decimals.
+func pts(x float64) string { return fmt.Sprintf("%.2f", x) }
+
+// WriteOutputs writes grades.csv, grades.json and feedback/STUDENT.html for
+// every result file in outDir/results graded against this solution.
+// With a roster it also lists the roster's students who submitted nothing,
+// and writes canvas.csv and moodle.csv for the LMS; it returns warnings about
+// submissions the roster does not match.
+func WriteOutputs(spec *Spec, outDir string, oo OutputOptions) ([]*Result, []string, error) {
+	all := LoadResults(spec, outDir)
+	marks, err := ReadMarks(outDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeWrittenInfo(spec, outDir); err != nil {
+		return nil, nil, err
+	}
 	for _, r := range all {
-		row := []string{r.Student}
-		for _, q := range r.Questions {
-			row = append(row, fmt.Sprintf("%.2f", q.Points))
-		}
-		w.Write(append(row, fmt.Sprintf("%.2f", r.Total), fmt.Sprintf("%.2f", r.Max), r.Status))
+		finish(r, oo, marks)
 	}
-	w.Flush()
-	if err := safefile.WriteBytes(filepath.Join(outDir, "grades.csv"), buf.Bytes()); err != nil {
-		return nil, err
+	warnings, err := writeExports(spec, outDir, oo.Roster, all)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := writeSimilarity(spec, all, oo.Root, outDir); err != nil {
+		return nil, nil, err
 	}
 	data, _ := json.MarshalIndent(map[string]any{"assignment": spec.Name, "solution_sha256": spec.SHA256, "submissions": all}, "", "  ")
 	if err := safefile.WriteBytes(filepath.Join(outDir, "grades.json"), append(data, '\n')); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(outDir, "feedback"), 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range all {
 		var page bytes.Buffer
 		if err := feedbackPage.Execute(&page, map[string]any{"A": spec.Name, "R": r}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := safefile.WriteBytes(filepath.Join(outDir, "feedback", r.Student+".html"), page.Bytes()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return all, nil
+	return all, warnings, nil
 }
 
 var feedbackPage = template.Must(template.New("feedback").Funcs(template.FuncMap{
@@ -262,14 +312,17 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;tex
 .pass{color:#070}.fail{color:#a00}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap}</style></head><body>
 <h1>{{.A}}</h1>
 <p><b>{{.R.Student}}</b> — {{pts .R.Total}} of {{pts .R.Max}} points. Status: {{.R.Status}}.</p>
+{{with .R.Late}}<p>Deadline {{.Due}}{{if .Extended}} (your extension){{end}}: {{.Note}}.{{if .Penalty}} Points before the penalty: {{pts .Before}}.{{end}}</p>
+{{else}}{{with .R.SubmittedAt}}<p>Submitted {{.}} ({{$.R.TimeSource}}).</p>{{end}}{{end}}
 {{with .R.Message}}<pre>{{.}}</pre>{{end}}
 {{range .R.Questions}}<h2>{{.ID}}: {{pts .Points}} of {{pts .Max}}</h2>
 {{with .Reason}}<p class="fail">{{.}}</p>{{end}}
+{{if .Written}}<p>Your answer (marked by a person):</p><pre>{{.Answer}}</pre>{{with .Comment}}<p>Comment:</p><pre>{{.}}</pre>{{end}}{{else}}
 <table><tr><th>test</th><th>kind</th><th>result</th><th>points</th></tr>
 {{range .Tests}}<tr><td>{{.Check}} — {{.Case}}</td><td>{{if .Hidden}}hidden{{else}}self-check{{end}}</td>
 <td>{{if .Passed}}<span class="pass">passed</span>{{else}}<span class="fail">failed</span>{{with .Detail}}: {{.}}{{end}}{{end}}</td><td>{{pts .Points}} / {{pts .Max}}</td></tr>
 {{end}}</table>
-{{with .Report}}<p>What the self-check said:</p><pre>{{.}}</pre>{{end}}
+{{with .Report}}<p>What the self-check said:</p><pre>{{.}}</pre>{{end}}{{end}}
 {{end}}
 {{with .R.Notes}}<h2>Notes</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <p><small>Hidden tests are named, not shown. Graded {{.R.GradedAt}}.</small></p>

@@ -11,10 +11,11 @@ import (
 	"time"
 )
 
-// BenchmarkGradeClass grades a class of exercise 02 — copies of the
+// BenchmarkGradeClass grades a class of an exercise — copies of the
 // solution, each a distinct file — with two workers, as
 // `klcourse grade -j 2` does. KLCOURSE_BENCH_CLASS sets the class size
-// (default 100). Run it with
+// (default 100), KLCOURSE_BENCH_EXERCISE the exercise (default
+// 02_cifar10_kl_losses). Run it with
 //
 //	go test -run '^$' -bench GradeClass -benchtime 1x ./internal/grade/
 func BenchmarkGradeClass(b *testing.B) {
@@ -23,11 +24,16 @@ func BenchmarkGradeClass(b *testing.B) {
 		size = s
 	}
 	root, _ := filepath.Abs("../..")
-	spec, err := LoadSpec(solution02)
+	name := "02_cifar10_kl_losses"
+	if e := os.Getenv("KLCOURSE_BENCH_EXERCISE"); e != "" {
+		name = e
+	}
+	solution := filepath.Join(root, "solutions", name+".ipynb")
+	spec, err := LoadSpec(solution)
 	if err != nil {
 		b.Fatal(err)
 	}
-	data, err := os.ReadFile(solution02)
+	data, err := os.ReadFile(solution)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,11 +49,11 @@ func BenchmarkGradeClass(b *testing.B) {
 			// A distinct answer per student (a comment in each answer), as a
 			// class's are: every submission's program is compiled anew, not
 			// taken from Go's build cache.
-			p := filepath.Join(dir, "in", fmt.Sprintf("student%03d_%d_02_cifar10_kl_losses.ipynb", s, 1000+s))
+			p := filepath.Join(dir, "in", fmt.Sprintf("student%03d_%d_%s.ipynb", s, 1000+s, name))
 			os.MkdirAll(filepath.Dir(p), 0o755)
-			own := bytes.ReplaceAll(data, []byte(`"\t// END SOLUTION\n",`), fmt.Appendf(nil, `"\t// student %d\n", "\t// END SOLUTION\n",`, s))
+			own := bytes.ReplaceAll(data, []byte(`// END SOLUTION\n`), fmt.Appendf(nil, `// student %d\n\t// END SOLUTION\n`, s))
 			if bytes.Equal(own, data) {
-				b.Fatal("no answer region found in " + solution02)
+				b.Fatal("no answer region found in " + solution)
 			}
 			os.WriteFile(p, own, 0o644)
 		}
@@ -61,8 +67,10 @@ func BenchmarkGradeClass(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, r := range results {
-			if r.Total != r.Max {
-				b.Fatalf("%s: %v of %v: %s", r.Student, r.Total, r.Max, r.Message)
+			for _, q := range r.Questions {
+				if !q.Written && q.Points != q.Max {
+					b.Fatalf("%s: %s %v of %v: %s %s", r.Student, q.ID, q.Points, q.Max, q.Reason, r.Message)
+				}
 			}
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "s/class")

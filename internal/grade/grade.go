@@ -25,7 +25,12 @@ type Options struct {
 	Memory      int64         // Bytes of address space per test process.
 	Env         []string      // Added to the tests' environment (KLCOURSE_QUICK=1, GOMLX_BACKEND=go).
 	VisibleOnly bool          // Validate: run the visible tests only.
+
+	cache *buildCache // Batch's: programs built once per batch.
 }
+
+// NotMarked is the reason of a written answer nobody has marked yet.
+const NotMarked = "not marked yet"
 
 // Submission statuses.
 const (
@@ -51,30 +56,42 @@ type TestResult struct {
 
 // QuestionResult is one question's score.
 type QuestionResult struct {
-	ID     string       `json:"id"`
-	Points float64      `json:"points"`
-	Max    float64      `json:"max"`
-	Reason string       `json:"reason,omitempty"` // Why points were withheld as a whole.
-	Report string       `json:"report,omitempty"` // The visible self-check's report (hints).
-	Tests  []TestResult `json:"tests"`
+	ID     string  `json:"id"`
+	Points float64 `json:"points"`
+	Max    float64 `json:"max"`
+	Reason string  `json:"reason,omitempty"` // Why points were withheld as a whole.
+	// Written questions: the student's answer (text, never HTML) and the
+	// marker's comment.
+	Written bool         `json:"written,omitempty"`
+	Answer  string       `json:"answer,omitempty"`
+	Comment string       `json:"comment,omitempty"`
+	Report  string       `json:"report,omitempty"` // The visible self-check's report (hints).
+	Tests   []TestResult `json:"tests"`
 }
 
 // Result is a graded submission.
 type Result struct {
-	Student     string           `json:"student"`
-	File        string           `json:"file"`
-	SHA256      string           `json:"sha256"`
-	Solution    string           `json:"solution_sha256"`
-	Mode        string           `json:"mode"`
-	Status      string           `json:"status"`
-	Message     string           `json:"message,omitempty"`
-	Questions   []QuestionResult `json:"questions"`
-	Notes       []string         `json:"notes,omitempty"`
-	Total       float64          `json:"total"`
-	Max         float64          `json:"max"`
-	Seconds     float64          `json:"seconds"`
-	GradedAt    string           `json:"graded_at"`
-	ProgramSize int              `json:"-"`
+	Student   string           `json:"student"`
+	File      string           `json:"file"`
+	SHA256    string           `json:"sha256"`
+	Solution  string           `json:"solution_sha256"`
+	Mode      string           `json:"mode"`
+	Status    string           `json:"status"`
+	Message   string           `json:"message,omitempty"`
+	Questions []QuestionResult `json:"questions"`
+	Notes     []string         `json:"notes,omitempty"`
+	Total     float64          `json:"total"`
+	Max       float64          `json:"max"`
+	Seconds   float64          `json:"seconds"`
+	GradedAt  string           `json:"graded_at"`
+	// SubmittedAt is when the submission was handed in (RFC 3339), and
+	// TimeSource what says so; LMSLate that the LMS marked it late.
+	SubmittedAt string    `json:"submitted_at,omitempty"`
+	TimeSource  string    `json:"time_source,omitempty"`
+	LMSLate     bool      `json:"lms_late,omitempty"`
+	LMSID       string    `json:"lms_id,omitempty"`
+	Late        *Lateness `json:"late,omitempty"` // Set by the outputs under a deadline.
+	ProgramSize int       `json:"-"`
 }
 
 // Reference is the solution's own evaluation of every test case.
@@ -110,6 +127,13 @@ func BuildReference(ctx context.Context, spec *Spec, opts Options) (*Reference, 
 	}
 	if msgs != "" {
 		return nil, fmt.Errorf("the solution's tests do not compile:\n%s", msgs)
+	}
+	v, err := ws.resolveViolations(bctx, spec, p)
+	if err != nil {
+		return nil, err
+	}
+	for q, names := range v {
+		return nil, fmt.Errorf("the solution's own answer to %s reaches %s, which the question forbids: fix the forbid list or the answer", q, strings.Join(names, ", "))
 	}
 	ref := &Reference{Solution: spec.SHA256, Records: map[string]verdict.Record{}, Order: map[string][]string{}}
 	for _, t := range p.Tests {
@@ -147,6 +171,21 @@ func BuildReference(ctx context.Context, spec *Spec, opts Options) (*Reference, 
 type Submission struct {
 	Student string
 	Path    string
+	// When it was handed in, what says so, and whether the LMS marked it
+	// late (Discover fills them in).
+	Time       time.Time
+	TimeSource string
+	LMSLate    bool
+	// LMSID is the user id an LMS download's file name carries.
+	LMSID string
+}
+
+// stamp records the submission's time in r.
+func (s Submission) stamp(r *Result) {
+	r.SubmittedAt, r.TimeSource, r.LMSLate, r.LMSID = "", s.TimeSource, s.LMSLate, s.LMSID
+	if !s.Time.IsZero() {
+		r.SubmittedAt = s.Time.UTC().Format(time.RFC3339Nano)
+	}
 }
 
 var errWrongAssignment = errors.New("wrong assignment")
@@ -160,8 +199,11 @@ func readSubmission(spec *Spec, data []byte) (*Submitted, string, string) {
 	if err != nil {
 		return nil, StatusNotNotebook, err.Error()
 	}
-	sub := &Submitted{Cells: map[string]string{}}
+	sub := &Submitted{Cells: map[string]string{}, Markdown: map[string]string{}}
 	for _, c := range nb.Cells {
+		if c.Type == "markdown" && c.ID() != "" {
+			sub.Markdown[c.ID()] = c.Source
+		}
 		if c.Type != "code" {
 			continue
 		}
@@ -207,6 +249,7 @@ var compilePos = regexp.MustCompile(`(?m)^(?:\./)?((?:cell|tests)-([^:\s]+)\.go)
 func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts Options) *Result {
 	start := time.Now()
 	res := &Result{Student: s.Student, File: s.Path, Solution: spec.SHA256, Max: spec.MaxPoints(), Mode: modeOf(opts)}
+	s.stamp(res)
 	defer func() {
 		res.Seconds = math.Round(time.Since(start).Seconds()*10) / 10
 		res.GradedAt = time.Now().UTC().Format(time.RFC3339)
@@ -218,6 +261,9 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 	}()
 	for _, q := range spec.Questions {
 		res.Questions = append(res.Questions, QuestionResult{ID: q.ID, Max: q.Points})
+	}
+	for _, q := range spec.Written {
+		res.Questions = append(res.Questions, QuestionResult{ID: q.ID, Max: q.Points, Written: true})
 	}
 	zero := func(status, msg string) *Result {
 		res.Status, res.Message = status, msg
@@ -239,6 +285,18 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 		return zero(status, msg)
 	}
 	res.Notes = append(res.Notes, cellChanges(spec, sub)...)
+	for _, q := range spec.Written {
+		qr := questionResult(res, q.ID)
+		cell, ok := sub.Markdown[q.Cell]
+		if ok {
+			qr.Answer = WrittenAnswer(q, cell)
+		}
+		if qr.Answer == "" {
+			qr.Reason = "no answer"
+		} else {
+			qr.Reason = NotMarked
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Total)
 	defer cancel()
 
@@ -250,6 +308,7 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 	if err != nil {
 		return zero(StatusFailedToRun, err.Error())
 	}
+	ws.cache = opts.cache
 	defer ws.remove()
 	var p *program
 	var bin string
@@ -308,8 +367,11 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 	for qid, msg := range broken {
 		setReason(res, qid, "does not compile: "+msg)
 	}
+	if p.Violations, err = ws.resolveViolations(ctx, spec, p); err != nil {
+		return zero(StatusFailedToRun, "the answer-key check failed: "+err.Error())
+	}
 	for qid, uses := range p.Violations {
-		setReason(res, qid, fmt.Sprintf("your code uses %s, the reference this question asks you to write yourself: no points", strings.Join(uses, ", ")))
+		setReason(res, qid, fmt.Sprintf("your answer reaches %s, the reference this question asks you to write yourself (directly or through what it calls): no points", strings.Join(uses, ", ")))
 	}
 	res.Notes = append(res.Notes, p.Notes...)
 

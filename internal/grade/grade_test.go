@@ -156,7 +156,7 @@ func TestGradeBatch(t *testing.T) {
 	if kept := strings.Count(log.String(), "kept from an earlier run"); kept != len(saved) {
 		t.Errorf("the resumed batch kept %d results, want %d:\n%s", kept, len(saved), log.String())
 	}
-	if _, err := WriteOutputs(spec, out); err != nil {
+	if _, _, err := WriteOutputs(spec, out, OutputOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -201,7 +201,7 @@ func TestGradeBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(csv), "student,kl_loss,reverse_kl,total,max,status\n") || !strings.Contains(string(csv), "\ncorrect,4.00,4.00,8.00,8.00,ok\n") {
+	if !strings.Contains(string(csv), "student,id,email,section,kl_loss,reverse_kl,discussion,points_before_penalty,late_penalty,total,max,status,submitted_at,late_by\n") || !strings.Contains(string(csv), "\ncorrect,,,,4.00,4.00,0.00,8.00,0%,8.00,11.00,ok,") {
 		t.Errorf("grades.csv:\n%s", csv)
 	}
 	page, err := os.ReadFile(filepath.Join(out, "feedback", "axis1.html"))

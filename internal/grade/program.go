@@ -16,6 +16,8 @@ import (
 type Submitted struct {
 	Cells map[string]string
 	Order []string
+	// Markdown are the Markdown cells by id (written answers).
+	Markdown map[string]string
 }
 
 // test is one test cell of the graded program.
@@ -31,8 +33,11 @@ type program struct {
 	Main  string // main.go
 	Tests []test
 	Notes []string
-	// Violations maps a question to the forbidden names the student's code uses.
+	// Violations maps a question to the forbidden names its graded
+	// functions reach (resolveViolations, after the build).
 	Violations map[string][]string
+	// studentFiles are the //line file names of the student's cells.
+	studentFiles map[string]bool
 }
 
 // cellFile names a cell in compiler messages (through //line directives).
@@ -214,7 +219,7 @@ var stdImports = map[string]string{
 // dropped the student's extra cells to leave out. withHidden includes the
 // hidden tests.
 func buildProgram(spec *Spec, sub *Submitted, stubbed, dropped map[string]bool, withHidden bool) (*program, error) {
-	p := &program{Violations: map[string][]string{}}
+	p := &program{}
 	var entries []entry
 	var imports []importSpec
 	instructorKeys := map[string]bool{}
@@ -312,23 +317,10 @@ func buildProgram(spec *Spec, sub *Submitted, stubbed, dropped map[string]bool, 
 		add(es)
 		imports = append(imports, is...)
 	}
-	// The source check: the student's code must not use what a question forbids.
-	byName := map[string]string{}
-	for _, is := range imports {
-		if _, ok := byName[is.local()]; !ok {
-			byName[is.local()] = is.path
-		}
-	}
-	for _, q := range spec.Questions {
-		for _, e := range entries {
-			if !e.student {
-				continue
-			}
-			for _, used := range forbiddenUses(e.node, q.Forbid, byName) {
-				if !slicesContains(p.Violations[q.ID], used) {
-					p.Violations[q.ID] = append(p.Violations[q.ID], used)
-				}
-			}
+	p.studentFiles = map[string]bool{}
+	for _, e := range entries {
+		if e.student {
+			p.studentFiles[e.file] = true
 		}
 	}
 	var body strings.Builder
@@ -383,41 +375,6 @@ func importBlock(imports []importSpec, code string, declared map[string]bool) st
 		return ""
 	}
 	return "import (\n" + strings.Join(lines, "\n") + "\n)\n"
-}
-
-// forbiddenUses returns the forbidden names that a declaration uses.
-func forbiddenUses(d ast.Node, forbid []string, imports map[string]string) []string {
-	if len(forbid) == 0 || d == nil {
-		return nil
-	}
-	var found []string
-	note := func(s string) {
-		if !slicesContains(found, s) {
-			found = append(found, s)
-		}
-	}
-	ast.Inspect(d, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.SelectorExpr:
-			if id, ok := n.X.(*ast.Ident); ok {
-				if p, ok := imports[id.Name]; ok {
-					for _, f := range forbid {
-						if f == p+"."+n.Sel.Name || f == defaultName(p)+"."+n.Sel.Name {
-							note(f)
-						}
-					}
-				}
-			}
-		case *ast.Ident:
-			for _, f := range forbid {
-				if !strings.Contains(f, ".") && n.Name == f {
-					note(f)
-				}
-			}
-		}
-		return true
-	})
-	return found
 }
 
 func slicesContains(list []string, s string) bool {

@@ -46,8 +46,11 @@ func TestBuildProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(spec.Questions) != 2 || spec.MaxPoints() != 8 {
-		t.Fatalf("questions %+v", spec.Questions)
+	if len(spec.Questions) != 2 || len(spec.Written) != 1 || spec.MaxPoints() != 11 {
+		t.Fatalf("questions %+v, written %+v", spec.Questions, spec.Written)
+	}
+	if w := spec.Written[0]; w.ID != "discussion" || w.Points != 3 || w.Scheme == "" || !strings.Contains(w.Prompt, "*Your answer here.*") || !strings.Contains(w.Model, "Mode seeking") {
+		t.Errorf("the written question: %+v", w)
 	}
 	sub := &Submitted{Cells: map[string]string{
 		"c12":   "func klLoss(p, logits *graph.Node) *graph.Node {\n\tf := klloss.ForwardKLFromLogits\n\treturn f(p, logits)\n}",
@@ -57,8 +60,8 @@ func TestBuildProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := p.Violations["kl_loss"]; len(v) != 1 || v[0] != "klloss.ForwardKLFromLogits" {
-		t.Errorf("violations %v", p.Violations)
+	if !p.studentFiles["cell-c12.go"] || !p.studentFiles["cell-extra.go"] || p.studentFiles["cell-c15.go"] {
+		t.Errorf("the student's cells are %v, want c12 and extra", p.studentFiles)
 	}
 	if !strings.Contains(strings.Join(p.Notes, "\n"), "redefines `checkCases`") {
 		t.Errorf("notes %v", p.Notes)

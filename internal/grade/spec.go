@@ -69,6 +69,11 @@ type Question struct {
 	// Cell is the id of the answer cell.
 	Cell   string
 	Forbid []string
+	// Written questions: a Markdown answer marked by a person.
+	Written bool
+	Scheme  string // The mark scheme (metadata.klcourse.scheme).
+	Prompt  string // The cell as students get it.
+	Model   string // The solution's answer.
 }
 
 // Cell is a code cell of the solution, classified.
@@ -87,7 +92,9 @@ type Spec struct {
 	Name      string
 	SHA256    string
 	Questions []Question
-	Cells     []Cell // Code cells in order.
+	// Written are the questions marked by a person.
+	Written []Question
+	Cells   []Cell // Code cells in order.
 }
 
 // Question returns the question with the given id, or nil.
@@ -100,10 +107,14 @@ func (s *Spec) Question(id string) *Question {
 	return nil
 }
 
+// AllQuestions returns the graded questions, code and written, in the
+// order of the results.
+func (s *Spec) AllQuestions() []Question { return append(slices.Clip(s.Questions), s.Written...) }
+
 // MaxPoints is the sum of the questions' points.
 func (s *Spec) MaxPoints() float64 {
 	total := 0.0
-	for _, q := range s.Questions {
+	for _, q := range s.AllQuestions() {
 		total += q.Points
 	}
 	return total
@@ -114,6 +125,7 @@ type cellMeta struct {
 	Points   *float64 `json:"points"`
 	Forbid   []string `json:"forbid"`
 	Grade    string   `json:"grade"`
+	Scheme   string   `json:"scheme"`
 }
 
 // LoadSpec reads a solution notebook and its questions.
@@ -143,6 +155,20 @@ func LoadSpec(path string) (*Spec, error) {
 	}
 	seen := map[string]bool{}
 	for i, c := range sol.Cells {
+		if c.Type == "markdown" {
+			q, err := writtenQuestion(path, i, c, exercise)
+			if err != nil {
+				return nil, err
+			}
+			if q != nil {
+				if seen[q.ID] {
+					return nil, fmt.Errorf("%s, cell %d: question %q has two answer cells", path, i+1, q.ID)
+				}
+				seen[q.ID] = true
+				spec.Written = append(spec.Written, *q)
+			}
+			continue
+		}
 		if c.Type != "code" {
 			continue
 		}
@@ -187,11 +213,11 @@ func LoadSpec(path string) (*Spec, error) {
 		}
 		spec.Cells = append(spec.Cells, cell)
 	}
-	if len(spec.Questions) == 0 {
+	if len(spec.Questions)+len(spec.Written) == 0 {
 		return nil, fmt.Errorf("%s has no graded question: mark each answer cell with metadata {\"klcourse\": {\"question\": ID, \"points\": N}}", path)
 	}
 	for _, c := range spec.Cells {
-		if (c.Kind == "visible" || c.Kind == "hidden") && !seen[c.Question] {
+		if (c.Kind == "visible" || c.Kind == "hidden") && (!seen[c.Question] || spec.Question(c.Question) == nil) {
 			return nil, fmt.Errorf("%s: test cell %s tests question %q, which has no answer cell", path, c.ID, c.Question)
 		}
 	}
@@ -205,4 +231,57 @@ func LoadSpec(path string) (*Spec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// writtenQuestion reads a Markdown cell marked as a written question:
+// metadata {"klcourse": {"question": ID, "points": N, "scheme": "…"}} on a
+// cell whose answer is a solution region (<!-- BEGIN SOLUTION -->). It
+// returns nil for other Markdown cells.
+func writtenQuestion(path string, i int, c *notebook.Cell, exercise map[string]string) (*Question, error) {
+	raw, ok := c.Metadata()["klcourse"]
+	if !ok {
+		return nil, nil
+	}
+	var meta cellMeta
+	b, _ := json.Marshal(raw)
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return nil, fmt.Errorf("%s, cell %d: metadata.klcourse: %v", path, i+1, err)
+	}
+	if meta.Points == nil {
+		return nil, nil
+	}
+	where := fmt.Sprintf("%s, cell %d (Markdown)", path, i+1)
+	switch {
+	case meta.Question == "":
+		return nil, fmt.Errorf("%s: metadata.klcourse has points but no question id", where)
+	case *meta.Points <= 0:
+		return nil, fmt.Errorf("%s: question %q: points must be positive, not %v", where, meta.Question, *meta.Points)
+	case strings.TrimSpace(meta.Scheme) == "":
+		return nil, fmt.Errorf("%s: written question %q has no mark scheme (metadata.klcourse.scheme)", where, meta.Question)
+	case c.ID() == "":
+		return nil, fmt.Errorf("%s: written question %q has no cell id (nbformat ≥ 4.5)", where, meta.Question)
+	}
+	model := assign.MarkdownAnswers(c.Source)
+	if len(model) != 1 {
+		return nil, fmt.Errorf("%s: written question %q needs exactly one <!-- BEGIN SOLUTION --> region, not %d", where, meta.Question, len(model))
+	}
+	return &Question{ID: meta.Question, Points: *meta.Points, Cell: c.ID(), Written: true, Scheme: meta.Scheme,
+		Prompt: exercise[c.ID()], Model: model[0]}, nil
+}
+
+// WrittenAnswer returns a student's answer in their version of a written
+// question's cell: what stands where the exercise has its placeholder, or
+// the whole cell when the text around it was edited; "" when it is still
+// the placeholder.
+func WrittenAnswer(q Question, cell string) string {
+	before, after, ok := strings.Cut(q.Prompt, assign.Answer)
+	answer := cell
+	if ok && strings.HasPrefix(cell, before) && strings.HasSuffix(cell[len(before):], after) {
+		answer = cell[len(before) : len(cell)-len(after)]
+	}
+	answer = strings.TrimSpace(answer)
+	if answer == assign.Answer || answer == strings.TrimSpace(q.Prompt) {
+		return ""
+	}
+	return answer
 }
