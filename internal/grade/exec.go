@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/internal/verdict"
 )
 
@@ -195,7 +196,9 @@ func (ws *workspace) runTest(ctx context.Context, bin string, index int, lim run
 	cmd.Dir = cwd
 	env := filterEnv(os.Environ(), verdict.FDEnv, verdict.NonceEnv, verdict.StrictEnv, "KLCOURSE_RUNS")
 	cmd.Env = append(env, lim.Env...)
-	cmd.Env = append(cmd.Env, "KLCOURSE_RUNS="+filepath.Join(cwd, "runs"), verdict.FDEnv+"=3", verdict.NonceEnv+"="+secret, "HOME="+cwd)
+	cmd.Env = append(cmd.Env, "KLCOURSE_RUNS="+filepath.Join(cwd, "runs"), verdict.FDEnv+"=3", verdict.NonceEnv+"="+secret, "HOME="+cwd,
+		// No telemetry, whatever the program loads and however it was built.
+		onnxruntime.TelemetryEnv+"=1")
 	cmd.ExtraFiles = []*os.File{w}
 	var out limitedBuffer
 	out.max = 32 << 10
