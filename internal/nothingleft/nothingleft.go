@@ -96,8 +96,8 @@ func ForeignConnects(traceFile string) ([]string, error) {
 	s.Buffer(make([]byte, 1<<20), 1<<20)
 	for s.Scan() {
 		line := s.Text()
-		if !strings.Contains(line, "AF_INET") {
-			continue
+		if !strings.Contains(line, "sa_family=AF_INET") {
+			continue // local: Unix sockets, netlink (whose messages may name AF_INET)
 		}
 		if m := inet4.FindStringSubmatch(line); m != nil {
 			if !strings.HasPrefix(m[1], "127.") {
