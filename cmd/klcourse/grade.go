@@ -109,7 +109,8 @@ func runGrade(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := gf.options(root)
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	// The grades and every student's feedback: the instructor's alone.
+	if err := os.MkdirAll(*out, 0o700); err != nil {
 		return err
 	}
 	start := time.Now()

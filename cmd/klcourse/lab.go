@@ -125,6 +125,17 @@ func syncReport(from, to string, w io.Writer) error {
 // their server, and the log says why), then becomes jupyterhub-singleuser.
 func labStart(args []string) error {
 	prefix := labPrefix()
+	// Other students must not read this one's work: the home is the
+	// student's alone (and the kernels' connection files with it).
+	if home, err := os.UserHomeDir(); err == nil {
+		if changed, err := lab.PrivateHome(home); err != nil {
+			fmt.Fprintf(os.Stderr, "klcourse lab start: %s could not be made private: %v\n", home, err)
+		} else if changed {
+			fmt.Fprintf(os.Stderr, "klcourse lab start: %s is now private (mode 0700)\n", home)
+		}
+	}
+	// Every file the student's server and kernels create is theirs alone.
+	syscall.Umask(0o077)
 	to, err := studentCourseDir()
 	if err == nil {
 		err = syncReport(filepath.Join(prefix, "course"), to, os.Stderr)
@@ -258,7 +269,9 @@ func labCollect(args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	got, err := labExchange(*courseID).Collect(*courseDir)
+	ex := labExchange(*courseID)
+	ex.Owner = lab.AccountUID // a submission counts only from its student's account
+	got, err := ex.Collect(*courseDir)
 	for _, s := range got {
 		fmt.Printf("collected  %-16s %-28s %s\n", s.Student, s.Assignment, s.Time.Format(lab.TimestampFormat))
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/klcourse/klcourse/internal/assign"
 	"github.com/klcourse/klcourse/internal/nbrun"
-	"github.com/klcourse/klcourse/internal/nothingleft"
 	"github.com/klcourse/klcourse/internal/notebook"
+	"github.com/klcourse/klcourse/internal/nothingleft"
 	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/pkg/course"
 )
@@ -173,4 +173,22 @@ func mustCourseHome(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return home
+}
+
+// TestTestStepsLeaveNothing: the README's test command runs each step with
+// an empty temporary folder of its own, and a step that leaves something
+// there fails, naming it.
+func TestTestStepsLeaveNothing(t *testing.T) {
+	root := t.TempDir()
+	var out bytes.Buffer
+	if err := runStepLeavingNothing(root, []string{"sh", "-c", `f=$(mktemp); echo "$f"; rm "$f"`}, &out, &out); err != nil {
+		t.Errorf("a step that cleans up: %v", err)
+	}
+	if !strings.Contains(out.String(), "klcourse-test-") {
+		t.Errorf("the step did not get a temporary folder of its own: mktemp made %q", out.String())
+	}
+	err := runStepLeavingNothing(root, []string{"sh", "-c", `touch "$TMPDIR/mat-debug-1.log"`}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "mat-debug-1.log") {
+		t.Errorf("a step that leaves mat-debug-1.log: got %v, want an error naming it", err)
+	}
 }
