@@ -312,6 +312,9 @@ func labHubConfig(args []string) error {
 	fs.StringVar(&def.State, "state", def.State, "the hub's state directory")
 	fs.StringVar(&def.Klcourse, "klcourse", def.Klcourse, "the installed course tool")
 	fs.StringVar(&def.Group, "group", def.Group, "the Unix group of the students")
+	fs.StringVar(&def.TLSCert, "tls-cert", def.TLSCert, "the PEM certificate the hub serves HTTPS with")
+	fs.StringVar(&def.TLSKey, "tls-key", def.TLSKey, "the PEM key of --tls-cert")
+	fs.BoolVar(&def.PlainHTTP, "plain-http", false, "allow plain HTTP on an address other than the loopback (only behind a TLS proxy)")
 	var admins, env repeated
 	fs.Var(&admins, "admin", "an admin account (repeatable)")
 	fs.Var(&env, "env", "KEY=VALUE for every student's server and kernel (repeatable)")

@@ -207,6 +207,25 @@ func TestHubConfig(t *testing.T) {
 	if _, err := h.Render(); err == nil {
 		t.Error("port 0 accepted")
 	}
+	h.Port = 8000
+	h.IP = ""
+	if _, err := h.Render(); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
+		t.Errorf("plain HTTP on every interface: %v, want a refusal", err)
+	}
+	h.PlainHTTP = true
+	if _, err := h.Render(); err != nil {
+		t.Errorf("plain HTTP asked for: %v", err)
+	}
+	h.PlainHTTP, h.TLSCert, h.TLSKey = false, "/etc/x/hub.crt", "/etc/x/hub.key"
+	out, err = h.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`c.JupyterHub.bind_url = "https://:8000"`, `c.JupyterHub.ssl_cert = "/etc/x/hub.crt"`, `c.JupyterHub.ssl_key = "/etc/x/hub.key"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the TLS config lacks %s:\n%s", want, out)
+		}
+	}
 }
 
 func TestPrivateHome(t *testing.T) {
