@@ -192,3 +192,23 @@ func TestTestStepsLeaveNothing(t *testing.T) {
 		t.Errorf("a step that leaves mat-debug-1.log: got %v, want an error naming it", err)
 	}
 }
+
+// TestBenchSendsNothingLeavesNothing measures one model on ONNX Runtime
+// (its benchmark runs in a go test process of its own) the same way.
+func TestBenchSendsNothingLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a benchmark")
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := onnxruntime.Check(mustCourseHome(t)); err != nil {
+		t.Skipf("ONNX Runtime is not installed (%v): run `go run ./cmd/klcourse setup`", err)
+	}
+	text := privateRun(t, root, "bench", "--models", "hmc", "--steps", "1", "--rounds", "1", "--backend", "onnx",
+		"--json", filepath.Join(t.TempDir(), "bench.json"))
+	if !strings.Contains(text, "hmc") {
+		t.Errorf("klcourse bench did not measure hmc:\n%s", text)
+	}
+}
