@@ -463,32 +463,49 @@ func userListeners(t *testing.T, uid int) []int {
 	return ports
 }
 
-// secretLines returns the longest line of the solution's answer and the
-// first comment of its hidden tests: text that appears nowhere a student
-// may read unless the answers leaked.
+// secretLines returns a line of code between the solution's BEGIN
+// SOLUTION and END SOLUTION markers and a comment of its hidden tests,
+// each the longest that appears nowhere in the exercise: text that a
+// student may read only if the answers leaked.
 func secretLines(t *testing.T, path string) (answer, hidden string) {
 	t.Helper()
-	for _, l := range strings.Split(answerFromSolution(t, path), "\n") {
-		if l = strings.TrimSpace(l); len(l) > len(answer) {
-			answer = l
-		}
+	exercise, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(path)), "exercises", filepath.Base(path)))
+	if err != nil {
+		t.Fatal(err)
 	}
 	nb, err := notebook.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	secret := func(l string) bool {
+		quoted, _ := json.Marshal(l)
+		return len(l) > 20 && !bytes.Contains(exercise, bytes.Trim(quoted, `"`))
+	}
 	for _, c := range nb.Cells {
-		if tags, _ := json.Marshal(c.Metadata()["tags"]); !strings.Contains(string(tags), `"hidden-tests"`) {
-			continue
-		}
+		inside := false
 		for _, l := range strings.Split(c.Source, "\n") {
-			if l = strings.TrimSpace(l); strings.HasPrefix(l, "//") && len(l) > 20 {
-				return answer, l
+			l = strings.TrimSpace(l)
+			switch {
+			case strings.HasPrefix(l, "// BEGIN SOLUTION"):
+				inside = true
+			case strings.HasPrefix(l, "// END SOLUTION"):
+				inside = false
+			case inside && !strings.HasPrefix(l, "//") && len(l) > len(answer) && secret(l):
+				answer = l
+			}
+		}
+		if tags, _ := json.Marshal(c.Metadata()["tags"]); strings.Contains(string(tags), `"hidden-tests"`) {
+			for _, l := range strings.Split(c.Source, "\n") {
+				if l = strings.TrimSpace(l); strings.HasPrefix(l, "//") && len(l) > len(hidden) && secret(l) {
+					hidden = l
+				}
 			}
 		}
 	}
-	t.Fatalf("%s has no hidden tests with a comment", path)
-	return
+	if answer == "" || hidden == "" {
+		t.Fatalf("%s: no line of the answer (%q) or of the hidden tests (%q) that the exercise lacks", path, answer, hidden)
+	}
+	return answer, hidden
 }
 
 // maliciousSubmission is the exercise with the solution's answers and one
