@@ -292,15 +292,15 @@ func TestLabIsolation(t *testing.T) {
 	// without any.
 	// (Some of the ports are the kernel's ZMQ sockets, which do not speak
 	// HTTP: short timeouts.)
-	aDirect := &http.Client{Jar: ac.Jar, Timeout: 10 * time.Second}
+	aDirect := newClient(ac.Jar, 10*time.Second)
 	for _, p := range userListeners(t, bst.UID) {
 		u := fmt.Sprintf("http://127.0.0.1:%d/user/%s/api/contents/%s/exercises", p, b, CourseDir)
 		status, body := get(aDirect, u)
 		refused(fmt.Sprintf("GET B's server directly on port %d with A's login", p), status != 200 || !looksLikeB(body, b, kernelID), fmt.Sprintf("status %d:\n%.500s", status, body))
-		status, body = get(&http.Client{Timeout: 10 * time.Second}, u)
+		status, body = get(newClient(nil, 10*time.Second), u)
 		refused(fmt.Sprintf("GET B's server directly on port %d without a login", p), status != 200 || !looksLikeB(body, b, kernelID), fmt.Sprintf("status %d:\n%.500s", status, body))
 	}
-	status, body := get(&http.Client{Timeout: 10 * time.Second}, fmt.Sprintf("http://127.0.0.1:%d/api/routes", apiPort))
+	status, body := get(newClient(nil, 10*time.Second), fmt.Sprintf("http://127.0.0.1:%d/api/routes", apiPort))
 	refused("read or change the proxy's routes without its token", status == 403 || status == 401, fmt.Sprintf("status %d:\n%.300s", status, body))
 	t.Logf("%d attempts made as %s against %s", attempts, a, b)
 	ac.CloseIdleConnections()
@@ -333,7 +333,7 @@ func asUser(t *testing.T, user string, env []string, name string, args ...string
 func hubLogin(t *testing.T, base, name, password string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 3 * time.Minute}
+	c := newClient(jar, 3*time.Minute)
 	status, page := get(c, base+"/hub/login")
 	if status != 200 {
 		t.Fatalf("login page: %d\n%.500s", status, page)
@@ -389,6 +389,22 @@ func startKernel(t *testing.T, c *http.Client, base, name string) string {
 		t.Fatalf("starting %s's kernel: %d\n%s", name, resp.StatusCode, body)
 	}
 	return k.ID
+}
+
+// newClient is an HTTP client that sends an Accept header as a browser
+// does (JupyterHub 3.0 fails with 500 on a request without one).
+func newClient(jar http.CookieJar, timeout time.Duration) *http.Client {
+	return &http.Client{Jar: jar, Timeout: timeout, Transport: acceptTransport{}}
+}
+
+type acceptTransport struct{}
+
+func (acceptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Accept") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept", "text/html,application/json;q=0.9,*/*;q=0.8")
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 func get(c *http.Client, u string) (int, string) {
