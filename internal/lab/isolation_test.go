@@ -357,7 +357,7 @@ func hubLogin(t *testing.T, base, name, password string) *http.Client {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s's server did not answer within 3 minutes: %d\n%.500s", name, status, body)
 		}
-		get(c, base+"/hub/user/"+name+"/") // starts the server if it is not
+		get(c, base+"/hub/spawn") // starts the server if it is not (JupyterHub answers 424 to /hub/user/NAME/ then)
 		time.Sleep(time.Second)
 	}
 	get(c, base+"/user/"+name+"/tree") // sets the server's _xsrf cookie
