@@ -136,6 +136,15 @@ func labStart(args []string) error {
 	}
 	// Every file the student's server and kernels create is theirs alone.
 	syscall.Umask(0o077)
+	// And their temporary files (GoNB's work folders, with the student's
+	// code) stay in their home: in /tmp they outlive the kernel, and the
+	// account, whose uid a later account may get.
+	if cache, err := os.UserCacheDir(); err == nil {
+		tmp := filepath.Join(cache, "klcourse", "tmp")
+		if err := os.MkdirAll(tmp, 0o700); err == nil {
+			os.Setenv("TMPDIR", tmp)
+		}
+	}
 	to, err := studentCourseDir()
 	if err == nil {
 		err = syncReport(filepath.Join(prefix, "course"), to, os.Stderr)

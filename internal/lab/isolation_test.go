@@ -209,7 +209,10 @@ func TestLabIsolation(t *testing.T) {
 	// grader's secrets where A can read them.
 	leak := "/tmp/klcourse-leak-" + tag
 	aNotebook := maliciousSubmission(t, root, solutionPath, leak)
-	aWork := filepath.Join(scratch, "a-work.ipynb")
+	aWork := filepath.Join(scratch, "a", e2eAssignment+".ipynb")
+	if err := os.MkdirAll(filepath.Dir(aWork), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(aWork, aNotebook, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +239,7 @@ func TestLabIsolation(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		script := `for d in /tmp/klcourse-grade-* /tmp/klcourse-kernel-* /tmp/gonb_*; do [ -e "$d" ] || continue; ls "$d" >/dev/null 2>&1 && echo "listed $d"; find "$d" -type f -name '*.go' -exec cat {} + 2>/dev/null | grep -F -q -e ` + q(hiddenLine) + ` -e ` + q(answerLine) + ` && echo "read the sources in $d"; done; true`
+		script := `for d in /tmp/klcourse-grade-* /tmp/klcourse-kernel-* /tmp/gonb_*; do [ -e "$d" ] || continue; [ -O "$d" ] && continue; ls "$d" >/dev/null 2>&1 && echo "listed $d"; find "$d" -type f -name '*.go' -exec cat {} + 2>/dev/null | grep -F -q -e ` + q(hiddenLine) + ` -e ` + q(answerLine) + ` && echo "read the sources in $d"; done; true`
 		for {
 			select {
 			case <-stop:
