@@ -239,7 +239,7 @@ func TestLabIsolation(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		script := `for d in /tmp/klcourse-grade-* /tmp/klcourse-kernel-* /tmp/gonb_*; do [ -e "$d" ] || continue; [ -O "$d" ] && continue; ls "$d" >/dev/null 2>&1 && echo "listed $d"; find "$d" -type f -name '*.go' -exec cat {} + 2>/dev/null | grep -F -q -e ` + q(hiddenLine) + ` -e ` + q(answerLine) + ` && echo "read the sources in $d"; done; true`
+		script := `for d in /tmp/klcourse-grade-* /tmp/klcourse-kernel-* /tmp/gonb_*; do [ -d "$d" ] || continue; [ -O "$d" ] && continue; ls "$d" >/dev/null 2>&1 && echo "listed $d"; find "$d" -type f -name '*.go' -exec cat {} + 2>/dev/null | grep -F -q -e ` + q(hiddenLine) + ` -e ` + q(answerLine) + ` && echo "read the sources in $d"; done; true`
 		for {
 			select {
 			case <-stop:
