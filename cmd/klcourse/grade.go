@@ -35,6 +35,7 @@ type gradeFlags struct {
 	timeout, total *time.Duration
 	memoryMiB      *int64
 	backend        *string
+	sandbox        *bool
 }
 
 func addGradeFlags(fs interface {
@@ -49,12 +50,13 @@ func addGradeFlags(fs interface {
 		total:     fs.Duration("submission-timeout", 10*time.Minute, "time limit of one submission, build and tests together"),
 		memoryMiB: fs.Int64("memory", 4096, "memory limit of each test's program, in MiB of address space"),
 		backend:   fs.String("backend", "go", "GOMLX_BACKEND for the tests (the solution's reference values are computed on the same)"),
+		sandbox:   fs.Bool("sandbox", false, "run each test's program as nobody, without network, with private temporary folders (needs root; the lab's way to grade untrusted submissions)"),
 	}
 }
 
 func (g gradeFlags) options(root string) grade.Options {
 	opts := grade.Options{Root: root, Timeout: *g.timeout, Total: *g.total, Memory: *g.memoryMiB << 20,
-		Env: []string{"GOMLX_BACKEND=" + *g.backend, course.QuickEnv + "=0"}}
+		Env: []string{"GOMLX_BACKEND=" + *g.backend, course.QuickEnv + "=0"}, Sandbox: *g.sandbox}
 	if *g.quick {
 		opts.Env[1] = course.QuickEnv + "=1"
 	}
@@ -119,7 +121,13 @@ func runGrade(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := gf.options(root)
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if opts.Sandbox {
+		if err := grade.CheckSandbox(); err != nil {
+			return usageError("--sandbox: %v", err)
+		}
+	}
+	// The grades and every student's feedback: the instructor's alone.
+	if err := os.MkdirAll(*out, 0o700); err != nil {
 		return err
 	}
 	start := time.Now()

@@ -125,6 +125,26 @@ func syncReport(from, to string, w io.Writer) error {
 // their server, and the log says why), then becomes jupyterhub-singleuser.
 func labStart(args []string) error {
 	prefix := labPrefix()
+	// Other students must not read this one's work: the home is the
+	// student's alone (and the kernels' connection files with it).
+	if home, err := os.UserHomeDir(); err == nil {
+		if changed, err := lab.PrivateHome(home); err != nil {
+			fmt.Fprintf(os.Stderr, "klcourse lab start: %s could not be made private: %v\n", home, err)
+		} else if changed {
+			fmt.Fprintf(os.Stderr, "klcourse lab start: %s is now private (mode 0700)\n", home)
+		}
+	}
+	// Every file the student's server and kernels create is theirs alone.
+	syscall.Umask(0o077)
+	// And their temporary files (GoNB's work folders, with the student's
+	// code) stay in their home: in /tmp they outlive the kernel, and the
+	// account, whose uid a later account may get.
+	if cache, err := os.UserCacheDir(); err == nil {
+		tmp := filepath.Join(cache, "klcourse", "tmp")
+		if err := os.MkdirAll(tmp, 0o700); err == nil {
+			os.Setenv("TMPDIR", tmp)
+		}
+	}
 	to, err := studentCourseDir()
 	if err == nil {
 		err = syncReport(filepath.Join(prefix, "course"), to, os.Stderr)
@@ -258,7 +278,9 @@ func labCollect(args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	got, err := labExchange(*courseID).Collect(*courseDir)
+	ex := labExchange(*courseID)
+	ex.Owner = lab.AccountUID // a submission counts only from its student's account
+	got, err := ex.Collect(*courseDir)
 	for _, s := range got {
 		fmt.Printf("collected  %-16s %-28s %s\n", s.Student, s.Assignment, s.Time.Format(lab.TimestampFormat))
 	}
@@ -299,6 +321,9 @@ func labHubConfig(args []string) error {
 	fs.StringVar(&def.State, "state", def.State, "the hub's state directory")
 	fs.StringVar(&def.Klcourse, "klcourse", def.Klcourse, "the installed course tool")
 	fs.StringVar(&def.Group, "group", def.Group, "the Unix group of the students")
+	fs.StringVar(&def.TLSCert, "tls-cert", def.TLSCert, "the PEM certificate the hub serves HTTPS with")
+	fs.StringVar(&def.TLSKey, "tls-key", def.TLSKey, "the PEM key of --tls-cert")
+	fs.BoolVar(&def.PlainHTTP, "plain-http", false, "allow plain HTTP on an address other than the loopback (only behind a TLS proxy)")
 	var admins, env repeated
 	fs.Var(&admins, "admin", "an admin account (repeatable)")
 	fs.Var(&env, "env", "KEY=VALUE for every student's server and kernel (repeatable)")

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/klcourse/klcourse/internal/nbrun"
+	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/internal/safefile"
 )
 
@@ -129,6 +130,9 @@ func wantKernelSpec(env *setupEnv) (kernelSpec, error) {
 			// GoNB runs go and goimports; Jupyter substitutes ${PATH}.
 			"PATH": filepath.Join(env.home, "bin") + string(os.PathListSeparator) +
 				filepath.Dir(goBin) + string(os.PathListSeparator) + "${PATH}",
+			// No telemetry from ONNX Runtime in any cell's program, also
+			// one that loads it without the course's pkg/backend.
+			onnxruntime.TelemetryEnv: "1",
 		},
 	}
 	for k, v := range env.kernelEnv {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/klcourse/klcourse/internal/nothingleft"
 )
 
 func init() {
@@ -70,14 +73,38 @@ func runTest(args []string) error {
 	steps = append(steps, []string{"env", PagesEnv + "=build/quick", "go", "test", "-count=1", "-timeout", "20m", "-run", "^TestRenderedPages$", "./cmd/klcourse"})
 	for _, step := range steps {
 		fmt.Printf("\n==> %s\n", strings.Join(step, " "))
-		cmd := exec.Command(step[0], step[1:]...)
-		cmd.Dir = root
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Printf("\nklcourse test: FAILED at `%s`\n", strings.Join(step, " "))
+		if err := runStepLeavingNothing(root, step, os.Stdout, os.Stderr); err != nil {
+			fmt.Printf("\nklcourse test: FAILED at `%s`: %v\n", strings.Join(step, " "), err)
 			return errSilent
 		}
 	}
 	fmt.Println("\nklcourse test: all checks passed")
+	return nil
+}
+
+// runStepLeavingNothing runs one step of the test command in root with a
+// temporary folder of its own (TMPDIR), empty when the step starts, and
+// fails when the step leaves anything in it: every test and every notebook
+// run must leave the temporary folder as it found it. The folder is removed
+// afterwards either way.
+func runStepLeavingNothing(root string, step []string, stdout, stderr io.Writer) error {
+	tmp, err := os.MkdirTemp("", "klcourse-test-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command(step[0], step[1:]...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		return err
+	}
+	if left := nothingleft.Files(tmp); len(left) > 0 {
+		if len(left) > 20 {
+			left = append(left[:20], fmt.Sprintf("... and %d more", len(left)-20))
+		}
+		return fmt.Errorf("it left in the temporary folder (TMPDIR=%s):\n  %s", tmp, strings.Join(left, "\n  "))
+	}
 	return nil
 }

@@ -121,7 +121,7 @@ func safeName(s string) string {
 // force). progress, when not nil, gets a line per submission.
 func Batch(ctx context.Context, spec *Spec, ref *Reference, subs []Submission, opts Options, jobs int, outDir string, force bool, progress io.Writer) ([]*Result, error) {
 	resultsDir := filepath.Join(outDir, "results")
-	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
+	if err := os.MkdirAll(resultsDir, 0o700); err != nil {
 		return nil, err
 	}
 	results := make([]*Result, len(subs))
@@ -286,7 +286,7 @@ func WriteOutputs(spec *Spec, outDir string, oo OutputOptions) ([]*Result, []str
 	if err := safefile.WriteBytes(filepath.Join(outDir, "grades.json"), append(data, '\n')); err != nil {
 		return nil, nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(outDir, "feedback"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(outDir, "feedback"), 0o700); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range all {

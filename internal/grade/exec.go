@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/internal/verdict"
 )
 
@@ -41,8 +42,11 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 // kills the whole group when cmd ends or ctx is done: nothing it started
 // outlives it. It returns cmd.Wait's error, or context.DeadlineExceeded when
 // ctx ran out.
-func runGroup(ctx context.Context, cmd *exec.Cmd) error {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+func runGroup(ctx context.Context, cmd *exec.Cmd) error { return runGroupIn(ctx, cmd, 0) }
+
+// runGroupIn is runGroup with the process in new namespaces (clone flags).
+func runGroupIn(ctx context.Context, cmd *exec.Cmd, cloneflags uintptr) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: cloneflags}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -89,7 +93,8 @@ func newWorkspace(root string) (*workspace, error) {
 	}
 	for name, text := range files {
 		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		// The sources (the hidden tests among them) are the grader's alone.
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			return nil, err
 		}
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
@@ -168,6 +173,44 @@ type runLimits struct {
 	Timeout time.Duration
 	Memory  int64 // Bytes of address space.
 	Env     []string
+	Sandbox bool // Run as nobody, no network, private /tmp (see sandboxScript).
+}
+
+// SandboxUID and SandboxGID are the account that a sandboxed test runs as:
+// nobody, which owns nothing of the course's, the students' or the
+// instructor's.
+const SandboxUID, SandboxGID = 65534, 65534
+
+// sandboxScript is the tail of the shell script that starts a sandboxed
+// test, run as root in new mount and network namespaces (the program sees
+// only the loopback, down): world-writable folders get an empty tmpfs of
+// their own, so that a submission leaves nothing there for another student
+// to read, and the program runs as nobody, with no supplementary groups and
+// no way to gain privileges.
+//
+// The workspace itself (under the temporary folder, usually) is held open
+// before the tmpfs mounts and bound back at its path afterwards.
+const sandboxScript = `exec 8<"$KLCOURSE_GRADE_WS" || exit 97
+mount --make-rprivate / || exit 97
+for d in /tmp /var/tmp /dev/shm /run/lock; do
+  [ -d "$d" ] && { mount -t tmpfs -o mode=1777,size=256m,nosuid,nodev tmpfs "$d" || exit 97; }
+done
+mkdir -p "$KLCOURSE_GRADE_WS" && mount --no-canonicalize --bind /proc/self/fd/8 "$KLCOURSE_GRADE_WS" || exit 97
+exec 8<&-
+unset KLCOURSE_GRADE_WS
+exec setpriv --reuid=%d --regid=%d --clear-groups --no-new-privs -- "$0" "$@"`
+
+// CheckSandbox reports why tests cannot run sandboxed here, or nil.
+func CheckSandbox() error {
+	if os.Geteuid() != 0 {
+		return errors.New("the sandbox needs root (it runs each test as nobody in namespaces of its own)")
+	}
+	for _, tool := range []string{"setpriv", "mount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("the sandbox needs %s (util-linux)", tool)
+		}
+	}
+	return nil
 }
 
 // testRun is what one test cell's process did.
@@ -195,13 +238,36 @@ func (ws *workspace) runTest(ctx context.Context, bin string, index int, lim run
 	}
 	defer r.Close()
 	// The shell applies the limits to itself and then becomes the program.
-	script := fmt.Sprintf(`ulimit -v %d 2>/dev/null; ulimit -f %d 2>/dev/null; ulimit -c 0 2>/dev/null; exec "$0" "$@"`,
+	script := fmt.Sprintf(`ulimit -v %d 2>/dev/null; ulimit -f %d 2>/dev/null; ulimit -c 0 2>/dev/null; `,
 		lim.Memory/1024, int64(1<<30)/512)
+	if lim.Sandbox {
+		// nobody may enter the workspace (not list it), run the program and
+		// write in its own folder; the sources (the hidden tests among
+		// them) stay root's.
+		for _, d := range []string{ws.dir, filepath.Dir(bin)} {
+			if err := os.Chmod(d, 0o711); err != nil {
+				return nil, err
+			}
+		}
+		if err := filepath.Walk(cwd, func(p string, _ os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(p, SandboxUID, SandboxGID)
+		}); err != nil {
+			return nil, err
+		}
+		script += fmt.Sprintf(sandboxScript, SandboxUID, SandboxGID)
+	} else {
+		script += `exec "$0" "$@"`
+	}
 	cmd := exec.Command("/bin/sh", "-c", script, bin, strconv.Itoa(index))
 	cmd.Dir = cwd
 	env := filterEnv(os.Environ(), verdict.FDEnv, verdict.NonceEnv, verdict.StrictEnv, "KLCOURSE_RUNS")
 	cmd.Env = append(env, lim.Env...)
-	cmd.Env = append(cmd.Env, "KLCOURSE_RUNS="+filepath.Join(cwd, "runs"), verdict.FDEnv+"=3", verdict.NonceEnv+"="+secret, "HOME="+cwd)
+	cmd.Env = append(cmd.Env, "KLCOURSE_RUNS="+filepath.Join(cwd, "runs"), verdict.FDEnv+"=3", verdict.NonceEnv+"="+secret, "HOME="+cwd,
+		// No telemetry, whatever the program loads and however it was built.
+		onnxruntime.TelemetryEnv+"=1")
 	cmd.ExtraFiles = []*os.File{w}
 	var out limitedBuffer
 	out.max = 32 << 10
@@ -221,7 +287,12 @@ func (ws *workspace) runTest(ctx context.Context, bin string, index int, lim run
 		}
 		records <- got
 	}()
-	err = runGroup(tctx, cmd)
+	if lim.Sandbox {
+		cmd.Env = append(cmd.Env, "KLCOURSE_GRADE_WS="+ws.dir)
+		err = runGroupIn(tctx, cmd, syscall.CLONE_NEWNS|syscall.CLONE_NEWNET)
+	} else {
+		err = runGroup(tctx, cmd)
+	}
 	w.Close()
 	res := &testRun{Output: out.String()}
 	// The pipe's writers are all dead now (the group was killed), so the

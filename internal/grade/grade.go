@@ -25,6 +25,11 @@ type Options struct {
 	Memory      int64         // Bytes of address space per test process.
 	Env         []string      // Added to the tests' environment (KLCOURSE_QUICK=1, GOMLX_BACKEND=go).
 	VisibleOnly bool          // Validate: run the visible tests only.
+	// Sandbox runs each test's program as the unprivileged account nobody,
+	// without network and with private temporary folders (see
+	// SandboxUser); it needs root. The data and the backend's library must
+	// then be readable by every user, as in a lab.
+	Sandbox bool
 
 	cache *buildCache // Batch's: programs built once per batch.
 }
@@ -137,7 +142,7 @@ func BuildReference(ctx context.Context, spec *Spec, opts Options) (*Reference, 
 	}
 	ref := &Reference{Solution: spec.SHA256, Records: map[string]verdict.Record{}, Order: map[string][]string{}}
 	for _, t := range p.Tests {
-		run, err := ws.runTest(ctx, bin, t.Index, runLimits{Timeout: opts.Timeout, Memory: opts.Memory, Env: opts.Env})
+		run, err := ws.runTest(ctx, bin, t.Index, runLimits{Timeout: opts.Timeout, Memory: opts.Memory, Env: opts.Env, Sandbox: opts.Sandbox})
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +388,7 @@ func Grade(ctx context.Context, spec *Spec, ref *Reference, s Submission, opts O
 		var run *testRun
 		if !stubbed[q.Cell] {
 			var err error
-			run, err = ws.runTest(ctx, bin, t.Index, runLimits{Timeout: opts.Timeout, Memory: opts.Memory, Env: opts.Env})
+			run, err = ws.runTest(ctx, bin, t.Index, runLimits{Timeout: opts.Timeout, Memory: opts.Memory, Env: opts.Env, Sandbox: opts.Sandbox})
 			if err != nil {
 				run = &testRun{Ended: "the time allowed per submission ran out before this test"}
 				if errors.Is(err, context.Canceled) {

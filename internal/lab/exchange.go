@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/klcourse/klcourse/internal/notebook"
@@ -25,6 +26,18 @@ import (
 type Exchange struct {
 	Root   string // e.g. /srv/nbgrader/exchange
 	Course string // the course id, e.g. klcourse
+	// Owner, when not nil, returns the uid of a student's account:
+	// Submissions then takes a directory for STUDENT's only when that
+	// account owns it (the inbound directory is writable by every student,
+	// so one could otherwise make a later submission in another's name).
+	// "klcourse lab collect" sets it to the local accounts' uids.
+	Owner func(student string) (uid int, err error)
+}
+
+// AccountUID is an Exchange's Owner for local accounts.
+func AccountUID(student string) (int, error) {
+	st, err := LookupStudent(student)
+	return st.UID, err
 }
 
 // DefaultExchangeRoot is nbgrader's default exchange root.
@@ -163,16 +176,44 @@ func (e Exchange) Submissions() ([]Submission, error) {
 			errs = append(errs, fmt.Errorf("%s: bad time: %v", filepath.Join(e.Inbound(), ent.Name()), err))
 			continue
 		}
+		if e.Owner != nil {
+			if err := e.ownedBy(filepath.Join(e.Inbound(), ent.Name()), parts[0]); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
 		subs = append(subs, Submission{Student: parts[0], Assignment: parts[1], Time: t, Dir: filepath.Join(e.Inbound(), ent.Name())})
 	}
 	sort.SliceStable(subs, func(i, j int) bool { return subs[i].Time.Before(subs[j].Time) })
 	return subs, errors.Join(errs...)
 }
 
+// ownedBy reports an error unless student's account owns dir.
+func (e Exchange) ownedBy(dir, student string) error {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("%s: cannot tell who made it", dir)
+	}
+	uid, err := e.Owner(student)
+	if err != nil {
+		return fmt.Errorf("%s: skipped: no account %s (%v)", dir, student, err)
+	}
+	if int(st.Uid) != uid {
+		return fmt.Errorf("%s: skipped: made by uid %d, not by %s (uid %d): a submission in another student's name", dir, st.Uid, student, uid)
+	}
+	return nil
+}
+
 // Collect copies each student's latest submission of each assignment into
 // course/submitted/STUDENT/ASSIGNMENT/ (the notebook and timestamp.txt),
 // nbgrader's layout that "klcourse grade" reads. A collected submission is
-// replaced only by a later one. It returns what it collected now.
+// replaced only by a later one. It returns what it collected now. The
+// folders it creates are the instructor's alone (mode 0700): students read
+// neither each other's collected submissions nor the grades.
 func (e Exchange) Collect(course string) ([]Submission, error) {
 	subs, listErr := e.Submissions()
 	if subs == nil && listErr != nil {
@@ -207,7 +248,7 @@ func (e Exchange) Collect(course string) ([]Submission, error) {
 // replaceDir copies the files of src into a new directory beside dst and
 // then puts it in dst's place.
 func replaceDir(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
@@ -227,7 +268,7 @@ func replaceDir(src, dst string) error {
 			return err
 		}
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(tmp, 0o700); err != nil {
 		return err
 	}
 	old := tmp + ".old"

@@ -131,7 +131,8 @@ func ownedDir(st Student, parts ...string) (string, error) {
 		info, err := os.Lstat(dir)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			if err := os.Mkdir(dir, 0o755); err != nil {
+			// The student's alone: no other student reads their feedback.
+			if err := os.Mkdir(dir, 0o700); err != nil {
 				return "", err
 			}
 			if err := os.Lchown(dir, st.UID, st.GID); err != nil {

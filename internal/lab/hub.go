@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"os"
 	"sort"
 	"strconv"
 	"text/template"
@@ -28,17 +29,48 @@ type HubConfig struct {
 	Admins []string
 	// Env is extra environment for every student's server and kernel.
 	Env map[string]string
+	// TLSCert and TLSKey are the PEM certificate and key that the hub's
+	// public side serves HTTPS with. Without them the hub speaks plain
+	// HTTP, which Render allows only on the loopback, or with PlainHTTP
+	// (behind a TLS-terminating proxy on the same machine, say): students'
+	// passwords and cookies must not cross the network in clear.
+	TLSCert, TLSKey string
+	PlainHTTP       bool
 }
 
-// DefaultHubConfig is the lab's configuration: students reach the hub on
-// port 8000 of every interface, behind the lab's firewall or a TLS proxy.
+// The certificate and key that "klcourse setup --system" gives the hub
+// when they exist (see DefaultHubConfig).
+const (
+	DefaultTLSCert = "/etc/klcourse/tls/hub.crt"
+	DefaultTLSKey  = "/etc/klcourse/tls/hub.key"
+)
+
+// IsLoopback reports whether ip (as in HubConfig.IP) is a loopback address.
+func IsLoopback(ip string) bool {
+	if ip == "localhost" {
+		return true
+	}
+	parsed := net.ParseIP(ip)
+	return parsed != nil && parsed.IsLoopback()
+}
+
+// DefaultHubConfig is the lab's configuration: with a certificate and key
+// at DefaultTLSCert and DefaultTLSKey, students reach the hub over HTTPS on
+// port 8000 of every interface; without them, the hub listens on
+// 127.0.0.1:8000 only, for a TLS proxy on the same machine to serve.
 func DefaultHubConfig(prefix string) HubConfig {
-	return HubConfig{
-		IP: "", Port: 8000, HubPort: 8081, ProxyAPIPort: 8001,
+	h := HubConfig{
+		IP: "127.0.0.1", Port: 8000, HubPort: 8081, ProxyAPIPort: 8001,
 		State:    "/var/lib/klcourse/hub",
 		Klcourse: prefix + "/bin/klcourse",
 		Group:    StudentGroup,
 	}
+	_, errCert := os.Stat(DefaultTLSCert)
+	_, errKey := os.Stat(DefaultTLSKey)
+	if errCert == nil && errKey == nil {
+		h.IP, h.TLSCert, h.TLSKey = "", DefaultTLSCert, DefaultTLSKey
+	}
+	return h
 }
 
 // StudentGroup is the Unix group of the lab's student accounts.
@@ -64,6 +96,10 @@ if os.path.isdir("/usr/share/nodejs"):
 
 # Where students connect, and the hub's and proxy's internal ports.
 c.JupyterHub.bind_url = {{py .BindURL}}
+{{- if .TLSCert}}
+c.JupyterHub.ssl_cert = {{py .TLSCert}}
+c.JupyterHub.ssl_key = {{py .TLSKey}}
+{{- end}}
 c.JupyterHub.hub_bind_url = {{py .HubURL}}
 c.ConfigurableHTTPProxy.api_url = {{py .ProxyAPIURL}}
 
@@ -112,6 +148,16 @@ func (h HubConfig) Render() ([]byte, error) {
 			return nil, fmt.Errorf("hub configuration: port %d out of range", p)
 		}
 	}
+	if (h.TLSCert == "") != (h.TLSKey == "") {
+		return nil, fmt.Errorf("hub configuration: TLS needs both a certificate and a key")
+	}
+	if h.TLSCert == "" && !h.PlainHTTP && !IsLoopback(h.IP) {
+		where := h.IP
+		if where == "" {
+			where = "every interface"
+		}
+		return nil, fmt.Errorf("hub configuration: plain HTTP on %s would send the students' passwords and cookies in clear: give a TLS certificate and key, listen on 127.0.0.1 (behind a TLS proxy), or allow plain HTTP explicitly", where)
+	}
 	keys := make([]string, 0, len(h.Env))
 	for k := range h.Env {
 		keys = append(keys, k)
@@ -123,7 +169,7 @@ func (h HubConfig) Render() ([]byte, error) {
 		EnvKeys                                                     []string
 	}{
 		HubConfig:    h,
-		BindURL:      "http://" + net.JoinHostPort(h.IP, strconv.Itoa(h.Port)),
+		BindURL:      map[bool]string{false: "http://", true: "https://"}[h.TLSCert != ""] + net.JoinHostPort(h.IP, strconv.Itoa(h.Port)),
 		HubURL:       "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(h.HubPort)),
 		ProxyAPIURL:  "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(h.ProxyAPIPort)),
 		DBURL:        "sqlite:///" + h.State + "/jupyterhub.sqlite",

@@ -207,4 +207,90 @@ func TestHubConfig(t *testing.T) {
 	if _, err := h.Render(); err == nil {
 		t.Error("port 0 accepted")
 	}
+	h.Port = 8000
+	h.IP = ""
+	if _, err := h.Render(); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
+		t.Errorf("plain HTTP on every interface: %v, want a refusal", err)
+	}
+	h.PlainHTTP = true
+	if _, err := h.Render(); err != nil {
+		t.Errorf("plain HTTP asked for: %v", err)
+	}
+	h.PlainHTTP, h.TLSCert, h.TLSKey = false, "/etc/x/hub.crt", "/etc/x/hub.key"
+	out, err = h.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`c.JupyterHub.bind_url = "https://:8000"`, `c.JupyterHub.ssl_cert = "/etc/x/hub.crt"`, `c.JupyterHub.ssl_key = "/etc/x/hub.key"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the TLS config lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestPrivateHome(t *testing.T) {
+	home := t.TempDir()
+	if err := os.Chmod(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := PrivateHome(home)
+	if err != nil || !changed {
+		t.Fatalf("PrivateHome on a 0755 home: changed %v, %v", changed, err)
+	}
+	info, _ := os.Stat(home)
+	if info.Mode().Perm() != 0o700 {
+		t.Errorf("home mode %v, want 0700", info.Mode().Perm())
+	}
+	if changed, err := PrivateHome(home); changed || err != nil {
+		t.Errorf("PrivateHome again: changed %v, %v", changed, err)
+	}
+}
+
+// TestCollectRefusesASubmissionInAnotherStudentsName: the inbound folder is
+// writable by every student; a later submission made in bob's name by
+// another account must not replace bob's.
+func TestCollectRefusesASubmissionInAnotherStudentsName(t *testing.T) {
+	ex := Exchange{Root: t.TempDir(), Course: "kl"}
+	if err := ex.Create(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "03_fit.ipynb")
+	write(t, path, nb)
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	if _, err := ex.Submit("bob", path, t0); err != nil {
+		t.Fatal(err)
+	}
+	forged, err := ex.Submit("bob", path, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := os.Getuid()
+	// Bob's account is the one that made the first submission only: the
+	// second directory is given to another uid.
+	first := ""
+	subs, _ := ex.Submissions()
+	for _, s := range subs {
+		if s.Dir != forged {
+			first = s.Dir
+		}
+	}
+	if me != 0 {
+		t.Skip("needs root to give a directory to another uid")
+	}
+	if err := os.Lchown(forged, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	ex.Owner = func(student string) (int, error) { return me, nil }
+	course := t.TempDir()
+	got, err := ex.Collect(course)
+	if err == nil || !strings.Contains(err.Error(), "another student's name") {
+		t.Errorf("collect did not report the forged submission: %v", err)
+	}
+	if len(got) != 1 || got[0].Dir != first {
+		t.Errorf("collected %+v, want bob's own submission %s only", got, first)
+	}
+	info, err := os.Stat(filepath.Join(course, "submitted"))
+	if err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("the collected submissions' folder: %v, %v; want mode 0700", info, err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 
 	"github.com/klcourse/klcourse/internal/safefile"
 )
@@ -121,11 +122,18 @@ func Sync(src, dst string) (SyncReport, error) {
 // copyFile copies src to dst through a temporary file and a rename, creating
 // dst's directory; dst is readable by its owner and everyone.
 func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+	// Never through a link: a student may swap a file of theirs for a link
+	// to something only root can read, between the listing and the copy.
+	in, err := os.OpenFile(src, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	if info, err := in.Stat(); err != nil {
+		return err
+	} else if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", src)
+	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}

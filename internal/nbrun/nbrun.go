@@ -199,7 +199,9 @@ func runOne(ctx context.Context, python, driver, path string, opts Options) Resu
 		"--out-ipynb", outBase+".ipynb",
 		"--out-html", outBase+".html",
 		path)
-	cmd.Env = append(append(os.Environ(), opts.Env...), "TMPDIR="+private, TagEnv+"="+private)
+	// IPython, which nbclient loads, would otherwise create ~/.ipython.
+	cmd.Env = append(append(os.Environ(), opts.Env...), "TMPDIR="+private, TagEnv+"="+private,
+		"IPYTHONDIR="+filepath.Join(private, "ipython"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.ExtraFiles = []*os.File{eventsW}
 	err = cmd.Start()

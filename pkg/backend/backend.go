@@ -104,6 +104,9 @@ func start(c Choice) (b compute.Backend, _ Choice, err error) {
 			b, err = nil, fmt.Errorf("%v", r)
 		}
 	}()
+	// Set again here, right before a library may load, in case the program
+	// changed its environment since this package's init.
+	onnxruntime.DisableTelemetry()
 	b, err = compute.NewWithConfig(c.Config)
 	return b, c, err
 }
