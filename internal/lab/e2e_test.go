@@ -44,6 +44,38 @@ func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Skipf("lab end-to-end test skipped: "+format, args...)
 }
 
+// labInstalled fails (or skips, see skipOrFail) unless the tools a lab test
+// needs are installed and `klcourse setup --system --check` passes, and
+// returns the checkout's root, the install's prefix and the folder where
+// the test writes what it shows (screenshots, logs).
+func labInstalled(t *testing.T, tools ...string) (root, prefix, out string) {
+	t.Helper()
+	tools = append([]string{"jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy", "useradd", "userdel", "chpasswd"}, tools...)
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipOrFail(t, "%s is not installed (Debian: jupyterhub brings the hub and its proxy; passwd and util-linux the account tools)", tool)
+		}
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix = "/opt/klcourse"
+	check := exec.Command(filepath.Join(prefix, "bin", "klcourse"), "setup", "--system", "--check", "--prefix", prefix)
+	check.Dir = root
+	if text, err := check.CombinedOutput(); err != nil {
+		skipOrFail(t, "the machine-wide install is missing or out of date; run `go run ./cmd/klcourse setup --system` as root first:\n%s", text)
+	}
+	out = os.Getenv(OutEnv)
+	if out == "" {
+		out = filepath.Join(root, "build", "lab-test")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, prefix, out
+}
+
 // TestLabEndToEnd is the lab as students and an instructor use it: the hub
 // on 127.0.0.1, two throw-away student accounts that log in through the
 // login page in headless Chromium, work the exercise in the notebook's web
@@ -63,32 +95,11 @@ func TestLabEndToEnd(t *testing.T) {
 	if os.Geteuid() != 0 {
 		skipOrFail(t, "it must run as root (it creates accounts and runs JupyterHub, which runs each student's server as the student)")
 	}
-	for _, tool := range []string{"jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy", "useradd", "userdel", "chpasswd"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, "%s is not installed (Debian: apt-get install jupyterhub)", tool)
-		}
-	}
 	if _, err := browser.Find(); err != nil {
 		skipOrFail(t, "%v", err)
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := "/opt/klcourse"
+	root, prefix, out := labInstalled(t)
 	klcourse := filepath.Join(prefix, "bin", "klcourse")
-	check := exec.Command(klcourse, "setup", "--system", "--check", "--prefix", prefix)
-	check.Dir = root
-	if out, err := check.CombinedOutput(); err != nil {
-		skipOrFail(t, "the machine-wide install is missing or out of date; run `go run ./cmd/klcourse setup --system` as root first:\n%s", out)
-	}
-	out := os.Getenv(OutEnv)
-	if out == "" {
-		out = filepath.Join(root, "build", "lab-test")
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now()
 	defer func() {
 		t.Logf("the lab end-to-end test took %.0fs; screenshots and the hub's log in %s", time.Since(start).Seconds(), out)

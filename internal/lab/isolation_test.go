@@ -48,29 +48,8 @@ func TestLabIsolation(t *testing.T) {
 	if os.Geteuid() != 0 {
 		skipOrFail(t, "it must run as root (it creates accounts and runs JupyterHub)")
 	}
-	for _, tool := range []string{"jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy", "useradd", "userdel", "chpasswd", "runuser", "setpriv"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, "%s is not installed", tool)
-		}
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := "/opt/klcourse"
+	root, prefix, out := labInstalled(t, "runuser", "setpriv")
 	klcourse := filepath.Join(prefix, "bin", "klcourse")
-	check := exec.Command(klcourse, "setup", "--system", "--check", "--prefix", prefix)
-	check.Dir = root
-	if out, err := check.CombinedOutput(); err != nil {
-		skipOrFail(t, "the machine-wide install is missing or out of date; run `go run ./cmd/klcourse setup --system` as root first:\n%s", out)
-	}
-	out := os.Getenv(OutEnv)
-	if out == "" {
-		out = filepath.Join(root, "build", "lab-test")
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
 
 	scratch, err := os.MkdirTemp("", "klcourse-iso-")
 	if err != nil {
