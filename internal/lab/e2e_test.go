@@ -44,6 +44,71 @@ func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Skipf("lab end-to-end test skipped: "+format, args...)
 }
 
+// A testLab is what a lab test works on: a scratch folder that the students
+// can reach (the exchange, the instructor's course folder, the hub's
+// state), throw-away students with their passwords, and a hub on 127.0.0.1
+// with the configuration "klcourse lab hub-config" generates.
+type testLab struct {
+	scratch, state string
+	ex             Exchange
+	students       []string
+	passwords      map[string]string
+	tag            string // the random part of the students' names
+	cfg, base      string // the hub's configuration file and URL
+	apiPort        int    // the proxy's API
+}
+
+// newTestLab makes the scratch folder (removed with the test), adds one
+// throw-away student per prefix (the prefix and a random tag; removed with
+// the test) and writes the hub's configuration for klcourse, the installed
+// tool.
+func newTestLab(t *testing.T, klcourse, scratchPattern string, prefixes ...string) *testLab {
+	t.Helper()
+	scratch, err := os.MkdirTemp("", scratchPattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(scratch) })
+	if err := os.Chmod(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lab := &testLab{scratch: scratch, state: filepath.Join(scratch, "hub"), passwords: map[string]string{},
+		ex: Exchange{Root: filepath.Join(scratch, "exchange"), Course: "klcourse"}}
+	if err := lab.ex.Create(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(lab.state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var rnd [3]byte
+	rand.Read(rnd[:])
+	tag := hex.EncodeToString(rnd[:])
+	lab.tag = tag
+	for _, prefix := range prefixes {
+		s := prefix + tag
+		lab.students = append(lab.students, s)
+		lab.passwords[s] = s + "-pw-" + tag
+		addStudent(t, s, lab.passwords[s])
+	}
+	port, hubPort, apiPort := freePort(t), freePort(t), freePort(t)
+	lab.cfg = filepath.Join(lab.state, "jupyterhub_config.py")
+	gen := exec.Command(klcourse, "lab", "hub-config", "--out", lab.cfg, "--ip", "127.0.0.1",
+		"--port", strconv.Itoa(port), "--hub-port", strconv.Itoa(hubPort), "--proxy-api-port", strconv.Itoa(apiPort),
+		"--state", lab.state, "--klcourse", klcourse,
+		"--env", "KLCOURSE_EXCHANGE="+lab.ex.Root, "--env", "KLCOURSE_QUICK=1")
+	if b, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("hub-config: %v\n%s", err, b)
+	}
+	lab.base, lab.apiPort = fmt.Sprintf("http://127.0.0.1:%d", port), apiPort
+	return lab
+}
+
+// startHub starts the lab's hub, logging to logPath, and returns the
+// function that stops it (see startHub).
+func (lab *testLab) startHub(t *testing.T, logPath string) func() {
+	return startHub(t, lab.cfg, lab.state, logPath, lab.base)
+}
+
 // labInstalled fails (or skips, see skipOrFail) unless the tools a lab test
 // needs are installed and `klcourse setup --system --check` passes, and
 // returns the checkout's root, the install's prefix and the folder where
@@ -105,49 +170,11 @@ func TestLabEndToEnd(t *testing.T) {
 		t.Logf("the lab end-to-end test took %.0fs; screenshots and the hub's log in %s", time.Since(start).Seconds(), out)
 	}()
 
-	// A scratch place that the students can reach: the exchange, the
-	// instructor's course folder, the hub's state.
-	scratch, err := os.MkdirTemp("", "klcourse-lab-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(scratch) })
-	if err := os.Chmod(scratch, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ex := Exchange{Root: filepath.Join(scratch, "exchange"), Course: "klcourse"}
-	if err := ex.Create(); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(scratch, "hub")
-	if err := os.Mkdir(state, 0o700); err != nil {
-		t.Fatal(err)
-	}
-
-	// Two throw-away students.
-	var rnd [3]byte
-	rand.Read(rnd[:])
-	tag := hex.EncodeToString(rnd[:])
-	students := []string{"klta" + tag, "kltb" + tag}
-	passwords := map[string]string{}
-	for _, s := range students {
-		pw := s + "-pw-" + tag
-		passwords[s] = pw
-		addStudent(t, s, pw)
-	}
-
-	// The hub, with the configuration "klcourse lab hub-config" generates.
-	port, hubPort, apiPort := freePort(t), freePort(t), freePort(t)
-	cfg := filepath.Join(state, "jupyterhub_config.py")
-	gen := exec.Command(klcourse, "lab", "hub-config", "--out", cfg, "--ip", "127.0.0.1",
-		"--port", strconv.Itoa(port), "--hub-port", strconv.Itoa(hubPort), "--proxy-api-port", strconv.Itoa(apiPort),
-		"--state", state, "--klcourse", klcourse,
-		"--env", "KLCOURSE_EXCHANGE="+ex.Root, "--env", "KLCOURSE_QUICK=1")
-	if b, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("hub-config: %v\n%s", err, b)
-	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	stopHub := startHub(t, cfg, state, filepath.Join(out, "hub.log"), base)
+	// The hub, with the configuration "klcourse lab hub-config" generates,
+	// and two throw-away students.
+	lab := newTestLab(t, klcourse, "klcourse-lab-", "klta", "kltb")
+	students, passwords, ex, scratch, base := lab.students, lab.passwords, lab.ex, lab.scratch, lab.base
+	stopHub := lab.startHub(t, filepath.Join(out, "hub.log"))
 	defer stopHub()
 
 	solution := answerFromSolution(t, filepath.Join(root, "solutions", e2eAssignment+".ipynb"))

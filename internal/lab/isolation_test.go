@@ -3,8 +3,6 @@ package lab
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,45 +49,14 @@ func TestLabIsolation(t *testing.T) {
 	root, prefix, out := labInstalled(t, "runuser", "setpriv")
 	klcourse := filepath.Join(prefix, "bin", "klcourse")
 
-	scratch, err := os.MkdirTemp("", "klcourse-iso-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(scratch) })
-	if err := os.Chmod(scratch, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ex := Exchange{Root: filepath.Join(scratch, "exchange"), Course: "klcourse"}
-	if err := ex.Create(); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(scratch, "hub")
-	if err := os.Mkdir(state, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	tl := newTestLab(t, klcourse, "klcourse-iso-", "klia", "klib")
+	scratch, state, ex, base, tag, apiPort := tl.scratch, tl.state, tl.ex, tl.base, tl.tag, tl.apiPort
+	a, b := tl.students[0], tl.students[1]
+	pw := tl.passwords
 	// The instructor's course folder, as an instructor would keep it in a
 	// folder of the lab machine that students can reach.
 	course := filepath.Join(scratch, "course")
-
-	var rnd [3]byte
-	rand.Read(rnd[:])
-	tag := hex.EncodeToString(rnd[:])
-	a, b := "klia"+tag, "klib"+tag
-	pw := map[string]string{a: a + "-pw-" + tag, b: b + "-pw-" + tag}
-	addStudent(t, a, pw[a])
-	addStudent(t, b, pw[b])
-
-	port, hubPort, apiPort := freePort(t), freePort(t), freePort(t)
-	cfg := filepath.Join(state, "jupyterhub_config.py")
-	gen := exec.Command(klcourse, "lab", "hub-config", "--out", cfg, "--ip", "127.0.0.1",
-		"--port", strconv.Itoa(port), "--hub-port", strconv.Itoa(hubPort), "--proxy-api-port", strconv.Itoa(apiPort),
-		"--state", state, "--klcourse", klcourse,
-		"--env", "KLCOURSE_EXCHANGE="+ex.Root, "--env", "KLCOURSE_QUICK=1")
-	if b, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("hub-config: %v\n%s", err, b)
-	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	stopHub := startHub(t, cfg, state, filepath.Join(out, "hub-isolation.log"), base)
+	stopHub := tl.startHub(t, filepath.Join(out, "hub-isolation.log"))
 	defer stopHub()
 
 	// B: logs in, has a kernel, submits, gets feedback.
