@@ -3,7 +3,6 @@ package grade
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,19 +220,13 @@ func TestClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv}
-	go hs.Serve(l)
-	defer hs.Close()
+	url := serveOnLoopback(t, srv)
 	b, err := browser.Start(browser.Options{Exec: exe})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if err := b.Load(srv.URL(l)); err != nil {
+	if err := b.Load(url); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range class {

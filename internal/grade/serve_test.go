@@ -65,14 +65,7 @@ func TestMarkingPage(t *testing.T) {
 	if _, err := Listen("0.0.0.0:0", false); err == nil {
 		t.Error("a non-loopback address is accepted without --remote")
 	}
-	l, err := Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv}
-	go hs.Serve(l)
-	defer hs.Close()
-	url := srv.URL(l)
+	url := serveOnLoopback(t, srv)
 	// Without the token: nothing.
 	for _, u := range []string{strings.Split(url, "?")[0], strings.Split(url, "?")[0] + "?token=wrong"} {
 		resp, err := http.Get(u)
@@ -214,4 +207,18 @@ func TestMarkingPage(t *testing.T) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// serveOnLoopback serves srv on a free port of the loopback until the test
+// ends and returns its URL, token included.
+func serveOnLoopback(t *testing.T, srv *Server) string {
+	t.Helper()
+	l, err := Listen("127.0.0.1:0", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(l)
+	t.Cleanup(func() { hs.Close() })
+	return srv.URL(l)
 }

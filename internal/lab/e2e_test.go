@@ -109,12 +109,24 @@ func (lab *testLab) startHub(t *testing.T, logPath string) func() {
 	return startHub(t, lab.cfg, lab.state, logPath, lab.base)
 }
 
-// labInstalled fails (or skips, see skipOrFail) unless the tools a lab test
-// needs are installed and `klcourse setup --system --check` passes, and
+// labInstalled skips a lab test unless it is asked for (RequireEnv=1, not
+// -short), and fails (or skips, see skipOrFail) unless it runs as root and
+// the tools it needs are installed and `klcourse setup --system --check` passes, and
 // returns the checkout's root, the install's prefix and the folder where
 // the test writes what it shows (screenshots, logs).
-func labInstalled(t *testing.T, tools ...string) (root, prefix, out string) {
+func labInstalled(t *testing.T, test string, tools ...string) (root, prefix, out string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("lab %s test skipped in -short mode (it takes minutes)", test)
+	}
+	if os.Getenv(RequireEnv) != "1" {
+		// It creates and removes system accounts and takes many minutes:
+		// it runs only where asked for, on a machine meant to be a lab.
+		t.Skipf("lab %s test skipped: it runs only with %s=1, as root, after `klcourse setup --system` (README, \"A computer lab\")", test, RequireEnv)
+	}
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "it must run as root (it creates accounts and runs JupyterHub, which runs each student's server as the student)")
+	}
 	tools = append([]string{"jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy", "useradd", "userdel", "chpasswd"}, tools...)
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -149,21 +161,10 @@ func labInstalled(t *testing.T, tools ...string) (root, prefix, out string) {
 // student opens in the browser. Everything it starts is stopped and the
 // accounts are removed.
 func TestLabEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("lab end-to-end test skipped in -short mode (it takes minutes)")
-	}
-	if os.Getenv(RequireEnv) != "1" {
-		// It creates and removes system accounts and takes many minutes:
-		// it runs only where asked for, on a machine meant to be a lab.
-		t.Skip("lab end-to-end test skipped: it runs only with " + RequireEnv + "=1, as root, after `klcourse setup --system` (README, \"A computer lab\")")
-	}
-	if os.Geteuid() != 0 {
-		skipOrFail(t, "it must run as root (it creates accounts and runs JupyterHub, which runs each student's server as the student)")
-	}
+	root, prefix, out := labInstalled(t, "end-to-end")
 	if _, err := browser.Find(); err != nil {
 		skipOrFail(t, "%v", err)
 	}
-	root, prefix, out := labInstalled(t)
 	klcourse := filepath.Join(prefix, "bin", "klcourse")
 	start := time.Now()
 	defer func() {

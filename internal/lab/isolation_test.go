@@ -37,16 +37,7 @@ import (
 // proxy's API. Each attempt must fail. Every attempt and its outcome is
 // logged (go test -v).
 func TestLabIsolation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("lab isolation test skipped in -short mode (it takes minutes)")
-	}
-	if os.Getenv(RequireEnv) != "1" {
-		t.Skip("lab isolation test skipped: it runs only with " + RequireEnv + "=1, as root, after `klcourse setup --system` (README, \"A computer lab\")")
-	}
-	if os.Geteuid() != 0 {
-		skipOrFail(t, "it must run as root (it creates accounts and runs JupyterHub)")
-	}
-	root, prefix, out := labInstalled(t, "runuser", "setpriv")
+	root, prefix, out := labInstalled(t, "isolation", "runuser", "setpriv")
 	klcourse := filepath.Join(prefix, "bin", "klcourse")
 
 	tl := newTestLab(t, klcourse, "klcourse-iso-", "klia", "klib")
