@@ -122,7 +122,8 @@ func syncReport(from, to string, w io.Writer) error {
 
 // labStart is the command the hub runs as each student: it never fails the
 // login over the copy or the cache (a student with a full disk still gets
-// their server, and the log says why), then becomes jupyterhub-singleuser.
+// their server, and the log says why), then runs jupyterhub-singleuser under
+// lab.Supervise, so that nothing the session started outlives it.
 func labStart(args []string) error {
 	prefix := labPrefix()
 	// Other students must not read this one's work: the home is the
@@ -162,7 +163,16 @@ func labStart(args []string) error {
 	if err != nil {
 		return fmt.Errorf("jupyterhub-singleuser is not installed: %w", err)
 	}
-	return syscall.Exec(singleuser, append([]string{singleuser}, args...), os.Environ())
+	// The server runs as this process's child, not in its place: what the
+	// kernels start (gopls, its telemetry process) ends with the session.
+	code, err := lab.Supervise(singleuser, args, os.Environ(), 3*time.Second, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitStatus(code)
+	}
+	return nil
 }
 
 // seedCache copies the entries of a shared seed that the student's cache

@@ -73,9 +73,12 @@ func dispatch(args []string, stderr io.Writer) int {
 		return 2
 	}
 	err := c.run(args[1:])
+	var status exitStatus
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &status):
+		return int(status)
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errSilent):
@@ -104,6 +107,12 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun \"klcourse COMMAND -h\" for the flags of a command.")
 }
+
+// exitStatus makes klcourse exit with that status, silently: the command
+// ran another program whose status it passes on (its output has said why).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // errUsage marks errors in the command line: klcourse exits with status 2.
 var errUsage = errors.New("usage")
