@@ -19,7 +19,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // A command is one subcommand of klcourse. Each lives in a file of its own and
@@ -56,7 +56,7 @@ func main() {
 func dispatch(args []string, stderr io.Writer) int {
 	// The course sends nothing anywhere: ONNX Runtime's telemetry is off in
 	// klcourse and in everything it starts (go test, notebook kernels,
-	// the grader's programs, the bench). internal/onnxruntime's init has set
+	// the grader's programs, the bench). pkg/backend/onnxruntime's init has set
 	// it already; this keeps it so should that import ever go.
 	onnxruntime.DisableTelemetry()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {

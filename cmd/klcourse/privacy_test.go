@@ -12,14 +12,14 @@ import (
 	"github.com/klcourse/klcourse/internal/nbrun"
 	"github.com/klcourse/klcourse/internal/notebook"
 	"github.com/klcourse/klcourse/internal/nothingleft"
-	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 	"github.com/klcourse/klcourse/pkg/course"
 )
 
 // privateRun runs klcourse args in dir as a student's machine would, with
 // HOME and TMPDIR empty folders of its own and nothing about telemetry in
 // its environment (the test binary has ORT_DISABLE_TELEMETRY=1 from
-// internal/onnxruntime's init: it is taken out). The installed tools stay
+// pkg/backend/onnxruntime's init: it is taken out). The installed tools stay
 // where they are: Go's caches, the course home (GoNB, ONNX Runtime), the
 // Jupyter kernel spec and Python. Under strace when it can trace here.
 // It fails the test on anything left in HOME or TMPDIR, beyond the

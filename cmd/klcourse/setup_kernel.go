@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/klcourse/klcourse/internal/nbrun"
-	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // The tools step builds GoNB and goimports from the module's pinned

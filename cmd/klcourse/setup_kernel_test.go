@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // TestKernelSpecTurnsTelemetryOff: the kernel spec that setup writes, for

@@ -6,8 +6,8 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/pkg/backend"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 func init() {

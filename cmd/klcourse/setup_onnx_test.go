@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/pkg/backend"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 func TestCheckONNXRuntime(t *testing.T) {

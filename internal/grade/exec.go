@@ -17,8 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/klcourse/klcourse/internal/onnxruntime"
 	"github.com/klcourse/klcourse/internal/verdict"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // limitedBuffer keeps the first max bytes written to it.

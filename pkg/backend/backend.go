@@ -13,7 +13,7 @@ import (
 
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // the pure-Go backend, always there
-	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // Choose returns the backend configuration New would use on this machine,

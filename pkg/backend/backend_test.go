@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // childEnv makes the test binary act as a notebook: choose a backend, print

@@ -14,7 +14,7 @@
 //     "go", "onnx", "onnx:cpu", "xla:cuda", "xla:/path/to/plugin.so", ...
 //     Explicitly asking for a backend that is not installed lets it install
 //     itself, as GoMLX does, unless GOMLX_NO_AUTO_INSTALL is set: "onnx"
-//     installs the ONNX Runtime release the course pins (internal/onnxruntime,
+//     installs the ONNX Runtime release the course pins (pkg/backend/onnxruntime,
 //     checksummed), "xla:cuda" lets go-xla download the CUDA PJRT plugin.
 //  2. Otherwise XLA with the CUDA PJRT plugin, when this machine has an NVIDIA
 //     GPU and an installed plugin is found (see [CUDAPlugin]). GPU memory is

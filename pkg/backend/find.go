@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 	"github.com/klcourse/klcourse/pkg/course"
 )
 

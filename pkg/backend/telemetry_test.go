@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/klcourse/klcourse/internal/nothingleft"
-	"github.com/klcourse/klcourse/internal/onnxruntime"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // TestNoTelemetry runs a program that uses the course's backend as a

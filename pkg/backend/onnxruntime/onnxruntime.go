@@ -1,6 +1,9 @@
 // Package onnxruntime installs and locates the ONNX Runtime shared library
 // that the course pins, so that GoMLX's ONNX Runtime backend
 // (github.com/gomlx/compute-onnx) finds the same library on every machine.
+// It sits below pkg/backend, which installs the library on first use, so
+// that no course package imports a tool's part (see internal/layers);
+// klcourse setup and the grader use it from above.
 //
 // The library is installed under the course home (see pkg/course.Home) as
 //
