@@ -1,0 +1,272 @@
+package runs
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+// Stored is a run in a store, as List finds it.
+type Stored struct {
+	Dir  string
+	Card Card
+	Size int64 // bytes of its files, card included
+	Err  error // why it does not verify (Verify's error), if it does not
+}
+
+// List returns the runs of a store, verified, sorted by notebook and name.
+// Folders that are not runs (a training in progress) are left out.
+func List(store string) ([]Stored, error) {
+	entries, err := os.ReadDir(store)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Stored
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		dir := filepath.Join(store, e.Name())
+		c, err := Verify(dir)
+		s := Stored{Dir: dir, Card: c, Err: err}
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if info, err := d.Info(); err == nil {
+					s.Size += info.Size()
+				}
+			}
+			return nil
+		})
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Card, out[j].Card
+		if a.Notebook != b.Notebook {
+			return a.Notebook < b.Notebook
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Created < b.Created
+	})
+	return out, nil
+}
+
+// Stale reports why a stored run can no longer be found by any cell: the
+// code of its packages has changed since it was trained (its key would
+// differ), or it does not verify. "" if it is current.
+func Stale(s Stored, root string) string {
+	if s.Err != nil {
+		return s.Err.Error()
+	}
+	code, err := CodeHash(root, s.Card.Packages)
+	if err != nil {
+		return err.Error()
+	}
+	if code != s.Card.CodeHash {
+		return "the code of " + strings.Join(s.Card.Packages, ", ") + " has changed since it was trained"
+	}
+	return ""
+}
+
+// GC removes from store the runs that Stale finds stale and returns them.
+// With dryRun it only returns them.
+func GC(store, root string, dryRun bool) ([]Stored, error) {
+	runs, err := List(store)
+	if err != nil {
+		return nil, err
+	}
+	var dropped []Stored
+	for _, s := range runs {
+		if Stale(s, root) == "" {
+			continue
+		}
+		if !dryRun {
+			if err := os.RemoveAll(s.Dir); err != nil {
+				return dropped, err
+			}
+		}
+		dropped = append(dropped, s)
+	}
+	return dropped, nil
+}
+
+// Pack writes the verified runs of store (all, or those whose key starts
+// with one of keys) to w as a gzip-compressed tar of KEY/FILE entries, and
+// returns how many it packed. A run that does not verify is an error: a
+// bundle carries only runs that check.
+func Pack(w io.Writer, store string, keys []string) (int, error) {
+	runs, err := List(store)
+	if err != nil {
+		return 0, err
+	}
+	zw := gzip.NewWriter(w)
+	tw := tar.NewWriter(zw)
+	n := 0
+	for _, s := range runs {
+		if len(keys) > 0 && !matchesAny(filepath.Base(s.Dir), keys) {
+			continue
+		}
+		if s.Err != nil {
+			return n, s.Err
+		}
+		names := []string{CardFile}
+		for name := range s.Card.Files {
+			names = append(names, name)
+		}
+		sort.Strings(names[1:])
+		for _, name := range names {
+			if err := addFile(tw, filepath.Join(s.Dir, filepath.FromSlash(name)), s.Card.Key+"/"+name); err != nil {
+				return n, err
+			}
+		}
+		n++
+	}
+	if err := tw.Close(); err != nil {
+		return n, err
+	}
+	return n, zw.Close()
+}
+
+func matchesAny(key string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if p != "" && strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func addFile(tw *tar.Writer, path, name string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: info.Size(), ModTime: info.ModTime(), Typeflag: tar.TypeReg}); err != nil {
+		return err
+	}
+	_, err = io.Copy(tw, f)
+	return err
+}
+
+// Unpack reads a bundle made by Pack into store: each run is extracted into
+// a temporary folder of the store, verified, and renamed into place; a run
+// already there is kept. It returns the keys of the runs it added. A bundle
+// with a path outside its runs, or a run that does not verify, is refused
+// (nothing of that run is kept) with the entry named.
+func Unpack(r io.Reader, bundle, store string) ([]string, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a run bundle (gzip): %w", bundle, err)
+	}
+	if err := os.MkdirAll(store, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(store, ".unpack-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	tr := tar.NewReader(zr)
+	seen := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", bundle, err)
+		}
+		name := h.Name
+		key, _, ok := strings.Cut(name, "/")
+		if !ok || !fs.ValidPath(name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
+			return nil, fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, name)
+		}
+		seen[key] = true
+		dst := filepath.Join(tmp, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("%s: entry %q: %w", bundle, name, err)
+		}
+		_, err = io.Copy(f, tr)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: entry %q: %w", bundle, name, err)
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, err := Verify(filepath.Join(tmp, k)); err != nil {
+			return nil, fmt.Errorf("%s: %w", bundle, err)
+		}
+	}
+	var added []string
+	for _, k := range keys {
+		final := filepath.Join(store, k)
+		if _, err := Verify(final); err == nil {
+			continue
+		}
+		os.RemoveAll(final)
+		if err := os.Rename(filepath.Join(tmp, k), final); err != nil {
+			return added, err
+		}
+		added = append(added, k)
+	}
+	return added, nil
+}
+
+// OwnSource returns the Go source of the calling program's main package (in
+// a notebook, the program GoNB composed from its cells): an exercise's runs
+// give it as Spec.Source, so that the key covers the student's answer.
+func OwnSource() ([]string, error) {
+	_, file, _, ok := runtime.Caller(1)
+	if !ok || !filepath.IsAbs(file) {
+		return nil, errors.New("runs: the calling program's source cannot be found")
+	}
+	dir := filepath.Dir(file)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".go" || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e.Name()+"\x00"+string(b))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("runs: no Go source in %s", dir)
+	}
+	return out, nil
+}
