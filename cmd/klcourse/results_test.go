@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,6 +28,25 @@ func TestResultsUsage(t *testing.T) {
 		var stderr bytes.Buffer
 		if code := dispatch(args, &stderr); code != 2 {
 			t.Errorf("klcourse %s: exit status %d, want 2 (%s)", strings.Join(args, " "), code, stderr.String())
+		}
+	}
+}
+
+// TestReadmeNamesTheCaches: the privacy tests allow a run to leave in a home
+// directory only documentedCaches, "the caches the README names": the README
+// names every one of them.
+func TestReadmeNamesTheCaches(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range documentedCaches {
+		if !strings.Contains(string(readme), "`~/"+c+"`") {
+			t.Errorf("README.md does not name the cache ~/%s that the privacy tests allow", c)
 		}
 	}
 }
