@@ -288,10 +288,10 @@ func writeTable(b *bytes.Buffer, header []string, rows [][]string) {
 	row(header)
 	b.WriteString("|")
 	for i := range header {
-		if i == 0 {
-			b.WriteString(" --- |")
-		} else {
+		if numeric(rows, i) {
 			b.WriteString(" ---: |")
+		} else {
+			b.WriteString(" --- |")
 		}
 	}
 	b.WriteString("\n")
@@ -307,6 +307,25 @@ func link(path string) string {
 		return rest
 	}
 	return "../" + path
+}
+
+// numeric reports whether column i holds numbers (every cell that is not
+// empty starts like one: "0.15", "−2.0", "2/25", "99.0%"): those are
+// right-aligned, text left-aligned.
+func numeric(rows [][]string, i int) bool {
+	n := 0
+	for _, r := range rows {
+		if i >= len(r) || strings.TrimSpace(r[i]) == "" {
+			continue
+		}
+		n++
+		c := strings.TrimSpace(r[i])
+		c = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(c, "−"), "-"), "+")
+		if c == "" || !strings.ContainsAny(c[:1], "0123456789.") {
+			return false
+		}
+	}
+	return n > 0
 }
 
 // escape keeps a cell's text one Markdown table cell: no pipe, no line break.

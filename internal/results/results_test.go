@@ -72,7 +72,7 @@ func TestGenerateFromRecordedResults(t *testing.T) {
 		// recorded, and that the other table recorded none.
 		"Date: 2026-12-05; 2026-12-06. Machine: linux/amd64, 2 CPUs (some tables: not recorded). Commit: abc1234 (some tables: not recorded).",
 		"**The bound** (1000 held-out points)\n\n| data | KL bound |\n| --- | ---: |\n| 8-ring | 1.3413 |\n| a\\|b | 2 |\n",
-		"**Sampling with fewer steps**\n\n| steps | modes | time |\n| --- | ---: | ---: |\n| 1000 | 8/8 |  |\n",
+		"**Sampling with fewer steps**\n\n| steps | modes | time |\n| ---: | ---: | --- |\n| 1000 | 8/8 |  |\n",
 		"Not recorded yet: run `go run ./cmd/klcourse bench --compare --json docs/bench.json`",
 	} {
 		if !strings.Contains(text, want) {
@@ -184,7 +184,7 @@ func TestBenchTable(t *testing.T) {
 		"`klcourse bench`, recorded in [`docs/bench.json`](bench.json) by `go run ./cmd/klcourse bench --compare --json docs/bench.json`.",
 		"Date: 2026-12-01T10:00:00Z. Machine: linux/amd64, 2 CPUs, load average 3.8 when the measurement started (other programs were using the CPU). Commit: not recorded.",
 		"GoMLX: backend: onnx, ONNX Runtime 1.30.0 on CPU (2 cores). jax: 0.4.30. pytorch: 1.13.1. Each figure is the median of 3 rounds, each the median of 20 steps.",
-		"| model | mode | batch | unit | GoMLX | jax | pytorch | ratio | ratio_jax |",
+		"| model | mode | batch | unit | GoMLX | jax | pytorch | ratio | ratio_jax |\n| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
 		"| cnn | train | 250 | images | 1836 |  | 1119 | 1.64 |  |",
 		"| hmc | sample | 1 | trajectories | 193237 | 2416 |  |  | 79.98 |",
 	} {
