@@ -115,7 +115,7 @@ func writeBench(b *bytes.Buffer, bench *Bench, path string) {
 		fmt.Fprintf(b, "Not recorded yet: run `%s` (every model of the course on this machine's backend, against its peers), then `go run ./cmd/klcourse results`.\n", strings.Replace(BenchCommand, BenchJSON, path, 1))
 		return
 	}
-	fmt.Fprintf(b, "`klcourse bench`, recorded in [`%s`](%s) by `%s`.\n", path, link(path), strings.Replace(BenchCommand, BenchJSON, path, 1))
+	fmt.Fprintf(b, "`klcourse bench`, recorded in [`%s`](%s); to measure again: `%s`, then `go run ./cmd/klcourse results`.\n", path, link(path), strings.Replace(BenchCommand, BenchJSON, path, 1))
 	or := func(s string) string {
 		if s == "" {
 			return "not recorded"

@@ -181,7 +181,7 @@ func TestBenchTable(t *testing.T) {
 	}
 	text := string(page)
 	for _, want := range []string{
-		"`klcourse bench`, recorded in [`docs/bench.json`](bench.json) by `go run ./cmd/klcourse bench --compare --json docs/bench.json`.",
+		"`klcourse bench`, recorded in [`docs/bench.json`](bench.json); to measure again: `go run ./cmd/klcourse bench --compare --json docs/bench.json`, then `go run ./cmd/klcourse results`.",
 		"Date: 2026-12-01T10:00:00Z. Machine: linux/amd64, 2 CPUs, load average 3.8 when the measurement started (other programs were using the CPU). Commit: not recorded.",
 		"GoMLX: backend: onnx, ONNX Runtime 1.30.0 on CPU (2 cores). jax: 0.4.30. pytorch: 1.13.1. Each figure is the median of 3 rounds, each the median of 20 steps.",
 		"| model | mode | batch | unit | GoMLX | jax | pytorch | ratio | ratio_jax |\n| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
