@@ -50,6 +50,8 @@ type Lecture struct {
 	// when the file does not exist.
 	File   string
 	Tables []Table
+	// Keys are the tables its cells record, in the order they record them.
+	Keys []string
 }
 
 // A Table is one recorded table: pkg/course's Table and, where the run that
@@ -143,6 +145,7 @@ func readLecture(root, path string) (Lecture, bool, error) {
 		return Lecture{}, false, err
 	}
 	l.Notebook = filepath.ToSlash(rel)
+	l.Keys = keys
 	name := strings.TrimSuffix(filepath.Base(path), ".ipynb")
 	l.File = filepath.ToSlash(filepath.Join(filepath.Dir(rel), "results", name+".json"))
 	l.Tables, err = readTables(filepath.Join(root, l.File), keys)
@@ -236,6 +239,15 @@ func writeLecture(b *bytes.Buffer, l Lecture) {
 	fmt.Fprintf(b, "Date: %s. Machine: %s. Commit: %s.\n",
 		summarise(l.Tables, Table.Date), summarise(l.Tables, func(t Table) string { return t.Machine }),
 		summarise(l.Tables, func(t Table) string { return t.Commit }))
+	var missing []string
+	for _, k := range l.Keys {
+		if !slices.ContainsFunc(l.Tables, func(t Table) bool { return t.Key == k }) {
+			missing = append(missing, "`"+k+"`")
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(b, "Not recorded yet: the table(s) %s that its cells record; run the command above.\n", strings.Join(missing, ", "))
+	}
 	for _, t := range l.Tables {
 		title := strings.Join(strings.Fields(t.Title), " ")
 		if title == "" {
@@ -245,13 +257,16 @@ func writeLecture(b *bytes.Buffer, l Lecture) {
 		if d := t.Details(); d != "" {
 			fmt.Fprintf(b, " (%s)", escape(d))
 		}
+		if !slices.Contains(l.Keys, t.Key) {
+			fmt.Fprintf(b, " — stale: the notebook no longer records `%s`; remove it from the file", t.Key)
+		}
 		b.WriteString("\n\n")
 		writeTable(b, t.Header, t.Rows)
 	}
 }
 
 // summarise is the one value of field over the tables, the distinct values
-// joined, or "not recorded" for tables without one.
+// sorted and joined, or "not recorded" for tables without one.
 func summarise(tables []Table, field func(Table) string) string {
 	var values []string
 	missing := false
@@ -263,6 +278,7 @@ func summarise(tables []Table, field func(Table) string) string {
 			values = append(values, v)
 		}
 	}
+	sort.Strings(values)
 	switch {
 	case len(values) == 0:
 		return "not recorded"

@@ -45,10 +45,12 @@ func checkout(t *testing.T) string {
 		`%%`+"\n"+`course.Record("02_cifar", "acc", tab)`)
 	writeNotebook(t, filepath.Join(root, "solutions", "03_fit.ipynb"), "# Exercise 3 — The reverse KL", `course.Record("03_fit", "x", tab)`)
 	writeNotebook(t, filepath.Join(root, "notebooks", "07_diffusion.ipynb"), "# Lecture 7 — Diffusion models",
-		`must(course.Record("07_diffusion", "steps", tab))`, `must(course.Record( "07_diffusion", "bound", bound))`)
+		`must(course.Record("07_diffusion", "steps", tab))`, `must(course.Record( "07_diffusion", "bound", bound))`,
+		`course.Record("07_diffusion", "gan", tab)`)
 	writeFile(t, filepath.Join(root, "notebooks", "results", "07_diffusion.json"), `{
  "bound": {"title": "The bound", "header": ["data", "KL bound"], "rows": [["8-ring", "1.3413"], ["a|b", "2"]],
            "recorded": "full mode, 2026-12-06, 1000 held-out points"},
+ "old": {"title": "Gone", "header": ["x"], "rows": [["1"]], "recorded": "full mode, 2026-12-01"},
  "steps": {"title": "\nSampling with fewer steps", "header": ["steps", "modes", "time"], "rows": [["1000", "8/8"]],
            "recorded": "full mode, 2026-12-05", "machine": "linux/amd64, 2 CPUs", "commit": "abc1234"}
 }
@@ -70,10 +72,14 @@ func TestGenerateFromRecordedResults(t *testing.T) {
 		"recorded in [`notebooks/results/07_diffusion.json`](../notebooks/results/07_diffusion.json)",
 		// Two tables from two runs: both dates, the one machine and commit
 		// recorded, and that the other table recorded none.
-		"Date: 2026-12-05; 2026-12-06. Machine: linux/amd64, 2 CPUs (some tables: not recorded). Commit: abc1234 (some tables: not recorded).",
+		"Date: 2026-12-01; 2026-12-05; 2026-12-06. Machine: linux/amd64, 2 CPUs (some tables: not recorded). Commit: abc1234 (some tables: not recorded).",
 		"**The bound** (1000 held-out points)\n\n| data | KL bound |\n| --- | ---: |\n| 8-ring | 1.3413 |\n| a\\|b | 2 |\n",
 		"**Sampling with fewer steps**\n\n| steps | modes | time |\n| ---: | ---: | --- |\n| 1000 | 8/8 |  |\n",
 		"Not recorded yet: run `go run ./cmd/klcourse bench --compare --json docs/bench.json`",
+		// A table the notebook records that the file lacks, and one it no
+		// longer records.
+		"Not recorded yet: the table(s) `gan` that its cells record; run the command above.",
+		"**Gone** — stale: the notebook no longer records `old`; remove it from the file",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the page lacks %q:\n%s", want, text)
@@ -83,7 +89,7 @@ func TestGenerateFromRecordedResults(t *testing.T) {
 		t.Errorf("an exercise is on the page as a lecture:\n%s", text)
 	}
 	// Lecture order, and the notebook's order of tables (steps before bound).
-	order := []string{"Lecture 1:", "Lecture 2:", "Lecture 7:", "Sampling with fewer steps", "The bound", "## Speed"}
+	order := []string{"Lecture 1:", "Lecture 2:", "Lecture 7:", "Sampling with fewer steps", "The bound", "Gone", "## Speed"}
 	last := -1
 	for _, s := range order {
 		i := strings.Index(text, s)
