@@ -54,13 +54,12 @@ type Lecture struct {
 	Keys []string
 }
 
-// A Table is one recorded table: pkg/course's Table and, where the run that
-// recorded it wrote them, the machine and the commit it ran on.
+// A Table is one recorded table: pkg/course's Table (with, where the run
+// that recorded it knew them, the machine and the commit it ran on) and its
+// key.
 type Table struct {
 	Key string `json:"-"`
 	course.Table
-	Machine string `json:"machine,omitempty"`
-	Commit  string `json:"commit,omitempty"`
 }
 
 // Date is the date of the run that recorded t: the first YYYY-MM-DD of its

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,6 +36,11 @@ type Table struct {
 	// Recorded says when and how the table was made: the date (UTC), filled
 	// in by Record, and what the notebook adds (the backend, the run time).
 	Recorded string `json:"recorded,omitempty"`
+	// Machine and Commit are what Record knows of where the table was made:
+	// "linux/amd64, 2 CPUs, <CPU model>" and the checkout's commit (with
+	// " (modified)" when its tree had changes), "" where unknown.
+	Machine string `json:"machine,omitempty"`
+	Commit  string `json:"commit,omitempty"`
 }
 
 // AddRow appends a row of cells, each formatted with %v.
@@ -127,6 +134,8 @@ func Record(notebook, key string, t Table) error {
 		stamp += ", " + t.Recorded
 	}
 	t.Recorded = stamp
+	t.Machine = machine()
+	t.Commit = commit(filepath.Dir(path))
 	tables[key] = t
 	data, err := json.MarshalIndent(tables, "", " ")
 	if err != nil {
@@ -184,4 +193,31 @@ func QuickNote(notebook, key, note string) string {
 		return fmt.Sprintf("Quick mode: %s (no full-mode results: %v)\n", note, err)
 	}
 	return fmt.Sprintf("Quick mode: %s Full mode gave:\n%s", note, t)
+}
+
+// machine describes this machine for a recorded table.
+func machine() string {
+	m := fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return m + ", " + strings.TrimSpace(v)
+			}
+		}
+	}
+	return m
+}
+
+// commit is the short commit of the checkout that holds dir, with
+// " (modified)" when its tree has uncommitted changes; "" without git.
+func commit(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(strings.TrimSpace(string(st))) > 0 {
+		c += " (modified)"
+	}
+	return c
 }

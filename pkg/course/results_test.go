@@ -3,6 +3,7 @@ package course
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -38,6 +39,9 @@ func TestRecordOnlyInRecordingFullMode(t *testing.T) {
 	}
 	if got.Rows[0][1] != "8/8" || !strings.HasPrefix(got.Recorded, "full mode, 20") {
 		t.Errorf("read back %+v", got)
+	}
+	if !strings.Contains(got.Machine, runtime.GOOS+"/"+runtime.GOARCH+", ") || !strings.Contains(got.Machine, " CPUs") {
+		t.Errorf("the recorded machine is %q", got.Machine)
 	}
 	got, err = FullResult("07_x", "other")
 	if err != nil || got.Rows[0][0] != "1.5" || !strings.HasSuffix(got.Recorded, ", ONNX Runtime") {
