@@ -327,7 +327,7 @@ func simulateStudent(ctx context.Context, cfg LoadConfig, a Account) (res Studen
 		c := CellTiming{Index: i, Kind: CellKind(src)}
 		t := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, cfg.CellTimeout)
-		err := k.execute(cctx, src)
+		_, err := k.execute(cctx, src)
 		cancel()
 		c.Seconds = time.Since(t).Seconds()
 		if err != nil {
@@ -513,7 +513,7 @@ func (s *student) startKernel(ctx context.Context) (*kernel, error) {
 	conn.SetReadLimit(64 << 20)
 	k.conn = conn
 	// The kernel is up when it answers kernel_info.
-	if _, err := k.request(ctx, "kernel_info_request", map[string]any{}); err != nil {
+	if _, _, err := k.request(ctx, "kernel_info_request", map[string]any{}); err != nil {
 		k.close()
 		return nil, err
 	}
@@ -530,13 +530,14 @@ func (k *kernel) close() {
 }
 
 // execute runs one cell and waits for its reply and for the kernel to be
-// idle again; an error status, or an error output, is an error.
-func (k *kernel) execute(ctx context.Context, code string) error {
+// idle again; an error status is an error. It returns what the cell
+// printed (streams and error tracebacks).
+func (k *kernel) execute(ctx context.Context, code string) (string, error) {
 	content := map[string]any{"code": code, "silent": false, "store_history": true,
 		"user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true}
-	reply, err := k.request(ctx, "execute_request", content)
+	reply, output, err := k.request(ctx, "execute_request", content)
 	if err != nil {
-		return err
+		return output, err
 	}
 	var r struct {
 		Status string `json:"status"`
@@ -545,14 +546,14 @@ func (k *kernel) execute(ctx context.Context, code string) error {
 	}
 	json.Unmarshal(reply, &r)
 	if r.Status != "ok" {
-		return fmt.Errorf("the cell failed: %s %s", r.EName, strings.TrimSpace(r.EValue))
+		return output, fmt.Errorf("the cell failed: %s %s", r.EName, strings.TrimSpace(r.EValue))
 	}
-	return nil
+	return output, nil
 }
 
 // request sends a shell request and returns its reply's content, after the
-// kernel has reported itself idle for it.
-func (k *kernel) request(ctx context.Context, msgType string, content any) (json.RawMessage, error) {
+// kernel has reported itself idle for it, and the text it printed.
+func (k *kernel) request(ctx context.Context, msgType string, content any) (json.RawMessage, string, error) {
 	id := newID()
 	msg := map[string]any{
 		"header": map[string]any{"msg_id": id, "username": k.s.name, "session": k.session, "msg_type": msgType,
@@ -561,14 +562,15 @@ func (k *kernel) request(ctx context.Context, msgType string, content any) (json
 	}
 	b, _ := json.Marshal(msg)
 	if err := k.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var reply json.RawMessage
+	var output strings.Builder
 	idle := false
 	for reply == nil || !idle {
 		_, data, err := k.conn.Read(ctx)
 		if err != nil {
-			return nil, err
+			return nil, output.String(), err
 		}
 		var m struct {
 			Channel string `json:"channel"`
@@ -592,9 +594,17 @@ func (k *kernel) request(ctx context.Context, msgType string, content any) (json
 			}
 			json.Unmarshal(m.Content, &st)
 			idle = st.State == "idle"
+		case m.Channel == "iopub" && (m.Header.MsgType == "stream" || m.Header.MsgType == "error"):
+			var out struct {
+				Text      string   `json:"text"`
+				Traceback []string `json:"traceback"`
+			}
+			json.Unmarshal(m.Content, &out)
+			output.WriteString(out.Text)
+			output.WriteString(strings.Join(out.Traceback, "\n"))
 		}
 	}
-	return reply, nil
+	return reply, output.String(), nil
 }
 
 // rssByUID sums the resident memory (MiB) of every process, by owner.
