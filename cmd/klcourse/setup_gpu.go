@@ -30,7 +30,9 @@ import (
 //
 // With KLCOURSE_CUDA_LIBS=system setup installs the plugin alone, for a
 // machine whose CUDA libraries are installed system-wide. A machine without
-// an NVIDIA GPU skips the step with one line.
+// an NVIDIA GPU skips the step with one line, unless KLCOURSE_CUDA names the
+// flavour (cuda12 or cuda13) to install anyway: building the image of a GPU
+// node on a machine without one (docs/kubernetes.md).
 func init() {
 	registerSetupStep(setupStep{
 		order:   31,
@@ -46,6 +48,10 @@ func init() {
 // cudaLibsEnv set to "system" makes setup install the CUDA PJRT plugin
 // without the NVIDIA libraries of its lock file.
 const cudaLibsEnv = "KLCOURSE_CUDA_LIBS"
+
+// cudaFlavourEnv ("cuda12" or "cuda13") makes setup install that flavour of
+// the plugin without asking the machine's GPU and driver.
+const cudaFlavourEnv = "KLCOURSE_CUDA"
 
 // hasNVIDIAGPU and nvidiaSMI are what the step asks the machine; tests
 // replace them.
@@ -97,13 +103,20 @@ func cudaFlavour(smi string) (flavour, driver, cuda string, err error) {
 
 // gpuTargetFor finds what this GPU machine needs.
 func gpuTargetFor(env *setupEnv) (gpuTarget, error) {
-	smi, err := nvidiaSMI()
-	if err != nil {
-		return gpuTarget{}, fmt.Errorf("this machine has an NVIDIA GPU but its driver does not answer (%v): install NVIDIA's driver", err)
-	}
-	flavour, driver, cuda, err := cudaFlavour(smi)
-	if err != nil {
-		return gpuTarget{}, err
+	var flavour, driver, cuda string
+	switch forced := os.Getenv(cudaFlavourEnv); forced {
+	case "cuda12", "cuda13":
+		flavour, driver, cuda = forced, "(not asked: "+cudaFlavourEnv+"="+forced+")", strings.TrimPrefix(forced, "cuda")
+	case "":
+		smi, err := nvidiaSMI()
+		if err != nil {
+			return gpuTarget{}, fmt.Errorf("this machine has an NVIDIA GPU but its driver does not answer (%v): install NVIDIA's driver", err)
+		}
+		if flavour, driver, cuda, err = cudaFlavour(smi); err != nil {
+			return gpuTarget{}, err
+		}
+	default:
+		return gpuTarget{}, fmt.Errorf("%s=%q: want cuda12 or cuda13", cudaFlavourEnv, forced)
 	}
 	libs := os.Getenv(cudaLibsEnv)
 	if libs != "" && libs != "system" {
@@ -235,7 +248,7 @@ func installedDists(prefix string) map[string]string {
 }
 
 func checkCUDAPlugin(env *setupEnv) (string, error) {
-	if !hasNVIDIAGPU() {
+	if !hasNVIDIAGPU() && os.Getenv(cudaFlavourEnv) == "" {
 		return noGPULine, nil
 	}
 	t, err := gpuTargetFor(env)

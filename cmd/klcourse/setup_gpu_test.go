@@ -239,3 +239,27 @@ func TestCUDAPluginWheelInstalls(t *testing.T) {
 		t.Errorf("the plugin %s has %d bytes, want the real library", found, info.Size())
 	}
 }
+
+// KLCOURSE_CUDA names the flavour to install on a machine without a GPU
+// (building a GPU node's image): nvidia-smi is not asked, and the lock is
+// that flavour's; another value is refused.
+func TestCUDAFlavourForced(t *testing.T) {
+	fakeGPU(t, false, "")
+	nvidiaSMI = func() (string, error) { t.Fatal("nvidia-smi asked with KLCOURSE_CUDA set"); return "", nil }
+	env := gpuTestEnv(t)
+	t.Setenv(cudaFlavourEnv, "cuda12")
+	target, err := gpuTargetFor(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target.flavour != "cuda12" || filepath.Base(target.lock) != "gpu-cuda12.lock" || target.pluginPkg != "jax-cuda12-pjrt" {
+		t.Errorf("target %+v", target)
+	}
+	if _, err := checkCUDAPlugin(env); err == nil || strings.Contains(err.Error(), noGPULine) {
+		t.Errorf("with %s=cuda12 the check did not ask for the plugin: %v", cudaFlavourEnv, err)
+	}
+	t.Setenv(cudaFlavourEnv, "cuda11")
+	if _, err := gpuTargetFor(env); err == nil || !strings.Contains(err.Error(), "want cuda12 or cuda13") {
+		t.Errorf("KLCOURSE_CUDA=cuda11: %v", err)
+	}
+}
