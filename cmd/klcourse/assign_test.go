@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klcourse/klcourse/internal/module"
 )
 
 // assignLayout returns a temporary copy of the module's layout for assign:
@@ -12,7 +14,7 @@ import (
 func assignLayout(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+modulePath+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+module.Path+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []string{"solutions", "exercises"} {

@@ -7,29 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klcourse/klcourse/internal/testdata"
 )
 
-// sharedData finds the course's real data set sub: $KLCOURSE_TESTDATA/sub, or
-// shared/data/sub beside the checkout or one of its parents. It skips the test
-// when there is none.
-func sharedData(t *testing.T, sub string) string {
-	t.Helper()
-	if dir := os.Getenv("KLCOURSE_TESTDATA"); dir != "" {
-		if info, err := os.Stat(filepath.Join(dir, sub)); err != nil || !info.IsDir() {
-			t.Skipf("no real %s data in %s", sub, dir)
-		}
-		return filepath.Join(dir, sub)
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if info, err := os.Stat(filepath.Join(dir, "shared", "data", sub)); err == nil && info.IsDir() {
-			return filepath.Join(dir, "shared", "data", sub)
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skipf("no real %s data", sub)
-		}
-	}
-}
+// sharedData finds the course's real data set sub, or skips the test.
+func sharedData(t *testing.T, sub string) string { return testdata.Require(t, sub) }
 
 func copyDir(t *testing.T, src string) string {
 	t.Helper()

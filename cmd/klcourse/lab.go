@@ -15,6 +15,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/lab"
 	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/internal/setup"
 )
 
 func init() {
@@ -77,13 +78,13 @@ func runLab(args []string) error {
 func labPrefix() string {
 	exe, err := os.Executable()
 	if err != nil {
-		return defaultSystemPrefix
+		return setup.DefaultPrefix
 	}
 	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = resolved
 	}
 	if filepath.Base(filepath.Dir(exe)) != "bin" {
-		return defaultSystemPrefix // "go run": not an installed tool
+		return setup.DefaultPrefix // "go run": not an installed tool
 	}
 	return filepath.Dir(filepath.Dir(exe))
 }
@@ -180,7 +181,7 @@ func labStart(args []string) error {
 // since Go and gopls need to write it. The cache is $envVar, else
 // ~/.cache/name. A stamp file records which seed was copied.
 func seedCache(seed, envVar, name string) error {
-	stamp, err := os.ReadFile(filepath.Join(seed, seedStamp))
+	stamp, err := os.ReadFile(filepath.Join(seed, setup.SeedStamp))
 	if err != nil {
 		return fmt.Errorf("no seed at %s: %w", seed, err)
 	}
@@ -192,7 +193,7 @@ func seedCache(seed, envVar, name string) error {
 		}
 		dst = filepath.Join(cache, name)
 	}
-	if have, err := os.ReadFile(filepath.Join(dst, seedStamp)); err == nil && string(have) == string(stamp) {
+	if have, err := os.ReadFile(filepath.Join(dst, setup.SeedStamp)); err == nil && string(have) == string(stamp) {
 		return nil
 	}
 	start := time.Now()
@@ -206,7 +207,7 @@ func seedCache(seed, envVar, name string) error {
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
-		if !d.Type().IsRegular() || d.Name() == seedStamp || d.Name() == "trim.txt" {
+		if !d.Type().IsRegular() || d.Name() == setup.SeedStamp || d.Name() == "trim.txt" {
 			return nil
 		}
 		if _, err := os.Lstat(target); err == nil {
@@ -219,7 +220,7 @@ func seedCache(seed, envVar, name string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "klcourse: %d files of the course's %s cache copied into %s in %.1fs\n", n, name, dst, time.Since(start).Seconds())
-	return safefile.WriteBytes(filepath.Join(dst, seedStamp), stamp)
+	return safefile.WriteBytes(filepath.Join(dst, setup.SeedStamp), stamp)
 }
 
 func copyPlain(src, dst string) error {
@@ -250,7 +251,7 @@ func labExchange(course string) lab.Exchange {
 
 func labSubmit(args []string) error {
 	fs := newFlagSet("lab submit", "NOTEBOOK")
-	courseID := fs.String("course-id", labCourseID, "the course in the exchange")
+	courseID := fs.String("course-id", lab.DefaultCourseID, "the course in the exchange")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -284,7 +285,7 @@ func labSubmit(args []string) error {
 func labCollect(args []string) error {
 	fs := newFlagSet("lab collect", "")
 	courseDir := fs.String("course", ".", "the instructor's course directory: submissions go to its submitted/")
-	courseID := fs.String("course-id", labCourseID, "the course in the exchange")
+	courseID := fs.String("course-id", lab.DefaultCourseID, "the course in the exchange")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/klcourse/klcourse/internal/module"
 	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
@@ -155,3 +156,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = args[1:]
 	}
 }
+
+// moduleRoot is the root of the klcourse checkout around the current
+// directory (see internal/module).
+func moduleRoot() (string, error) { return module.Root() }

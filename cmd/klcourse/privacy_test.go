@@ -12,6 +12,7 @@ import (
 	"github.com/klcourse/klcourse/internal/nbrun"
 	"github.com/klcourse/klcourse/internal/notebook"
 	"github.com/klcourse/klcourse/internal/nothingleft"
+	"github.com/klcourse/klcourse/internal/setup"
 	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 	"github.com/klcourse/klcourse/pkg/course"
 )
@@ -40,7 +41,7 @@ func privateRun(t *testing.T, dir string, args ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jupyterData, err := jupyterDataDir()
+	jupyterData, err := setup.JupyterDataDir()
 	if err != nil {
 		t.Fatal(err)
 	}

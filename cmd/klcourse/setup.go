@@ -1,135 +1,25 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"sort"
 	"strings"
 
-	"github.com/klcourse/klcourse/pkg/course"
+	"github.com/klcourse/klcourse/internal/setup"
 )
 
 func init() {
-	register(command{
-		name:    "setup",
-		summary: "install or verify Jupyter, the GoNB kernel, the tools, ONNX Runtime and the data",
-		run:     runSetup,
-	})
+	register(command{name: "setup", summary: setup.Summary, run: runSetup})
 }
 
-// A setupStep checks one thing the course needs on this machine and, where it
-// can, installs it. Steps live next to what they install and register
-// themselves with registerSetupStep; they run in increasing order.
-type setupStep struct {
-	order int
-	name  string
-	// check reports what is installed (a version, a path) or an error that
-	// says what is missing or broken.
-	check func(env *setupEnv) (string, error)
-	// install installs or repairs what check found missing. Nil when the step
-	// cannot install by itself.
-	install func(env *setupEnv) error
-	// fix returns the exact shell command a person runs to fix the step by
-	// hand; setup prints it for every step that is still missing.
-	fix func(env *setupEnv) string
-	// systemOnly steps run only with --system.
-	systemOnly bool
-}
-
-var setupSteps []setupStep
-
-func registerSetupStep(s setupStep) {
-	setupSteps = append(setupSteps, s)
-	sort.SliceStable(setupSteps, func(i, j int) bool { return setupSteps[i].order < setupSteps[j].order })
-}
-
-// setupEnv is what the setup steps share.
-type setupEnv struct {
-	root      string // the klcourse module's root directory
-	home      string // course.Home(): where tools are installed
-	checkOnly bool   // verify only, install nothing
-	// system is set by --system: a machine-wide install for a lab, in home
-	// (the prefix, /opt/klcourse), with the kernel registered for every user
-	// (see setup_system.go).
-	system bool
-	out    io.Writer // progress and results
-	// kernelEnv collects environment variables that earlier steps want set in
-	// the GoNB kernel's environment (kernel.json); the kernel step writes them.
-	kernelEnv map[string]string
-}
-
+// runSetup is "klcourse setup": internal/setup does the work.
 func runSetup(args []string) error {
-	fs := newFlagSet("setup", "")
-	checkOnly := fs.Bool("check", false, "only verify; install nothing and print the command that fixes each missing piece")
-	system := fs.Bool("system", false, "install for every user of this machine (a lab): tools, ONNX Runtime, the course and its Go modules under --prefix, the kernel in "+systemKernelsDir+", JupyterHub")
-	prefix := fs.String("prefix", defaultSystemPrefix, "with --system: where the shared install goes")
-	if _, err := parseFlags(fs, args); err != nil {
-		return err
+	err := setup.Run(args)
+	switch {
+	case errors.Is(err, setup.ErrMissing):
+		return errSilent // setup has printed what is missing and how to fix it
+	case errors.Is(err, setup.ErrUsage):
+		return fmt.Errorf("%w: %s", errUsage, strings.TrimPrefix(err.Error(), setup.ErrUsage.Error()+": "))
 	}
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	home, err := course.Home()
-	if err != nil {
-		return fmt.Errorf("cannot find the course's home directory: %w (set %s)", err, course.HomeEnv)
-	}
-	env := &setupEnv{root: root, home: home, checkOnly: *checkOnly, out: os.Stdout, kernelEnv: map[string]string{}}
-	if *system {
-		if err := prepareSystem(env, *prefix); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(env.out, "klcourse setup: module %s, tools in %s\n", root, env.home)
-	var missing []setupStep
-	for _, s := range setupSteps {
-		if s.systemOnly && !env.system {
-			continue
-		}
-		if !runSetupStep(env, s) {
-			missing = append(missing, s)
-		}
-	}
-	if len(missing) == 0 {
-		fmt.Fprintln(env.out, "\nEverything the course needs is in place.")
-		return nil
-	}
-	fmt.Fprintln(env.out, "\nMissing; run these commands to fix:")
-	for _, s := range missing {
-		fmt.Fprintf(env.out, "  %-13s %s\n", s.name+":", s.fix(env))
-	}
-	return errSilent
-}
-
-// runSetupStep checks s, installs it when it is missing and installing is
-// allowed, and reports whether s is in place afterwards.
-func runSetupStep(env *setupEnv, s setupStep) bool {
-	what, err := s.check(env)
-	if err == nil {
-		fmt.Fprintf(env.out, "  ok       %-12s %s\n", s.name, what)
-		return true
-	}
-	if env.checkOnly || s.install == nil {
-		fmt.Fprintf(env.out, "  MISSING  %-12s %s\n", s.name, oneLine(err))
-		return false
-	}
-	fmt.Fprintf(env.out, "  install  %-12s (%s)\n", s.name, oneLine(err))
-	if err := s.install(env); err != nil {
-		fmt.Fprintf(env.out, "  FAILED   %-12s %s\n", s.name, oneLine(err))
-		return false
-	}
-	what, err = s.check(env)
-	if err != nil {
-		fmt.Fprintf(env.out, "  FAILED   %-12s installed, but the check still fails: %s\n", s.name, oneLine(err))
-		return false
-	}
-	fmt.Fprintf(env.out, "  ok       %-12s %s\n", s.name, what)
-	return true
-}
-
-// oneLine formats err for the report: a message of several lines keeps them,
-// indented under the step.
-func oneLine(err error) string {
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "\n"+strings.Repeat(" ", 24))
+	return err
 }

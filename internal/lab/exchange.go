@@ -43,6 +43,9 @@ func AccountUID(student string) (int, error) {
 // DefaultExchangeRoot is nbgrader's default exchange root.
 const DefaultExchangeRoot = "/srv/nbgrader/exchange"
 
+// DefaultCourseID is the course's name in the exchange.
+const DefaultCourseID = "klcourse"
+
 // TimestampFormat is nbgrader's format of submission times (its
 // timestamp_format, "%Y-%m-%d %H:%M:%S.%f %Z").
 const TimestampFormat = "2006-01-02 15:04:05.000000 MST"

@@ -7,35 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-// TestDataEnv names the environment variable that points the tests at the
-// course's real data (the directory with mnist/ and cifar10/); without it they
-// look for a shared/data directory beside the checkout or one of its parents.
-const TestDataEnv = "KLCOURSE_TESTDATA"
+	"github.com/klcourse/klcourse/internal/testdata"
+)
 
 // sharedData returns the directory of real data set sub ("mnist", "cifar10"),
 // or "" when there is none, in which case tests fall back to generated files.
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
-	if dir := os.Getenv(TestDataEnv); dir != "" {
-		if dirExists(filepath.Join(dir, sub)) {
-			return filepath.Join(dir, sub)
-		}
-		return ""
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if candidate := filepath.Join(dir, "shared", "data", sub); dirExists(candidate) {
-			return candidate
-		}
-		if filepath.Dir(dir) == dir {
-			return ""
-		}
-	}
+	return testdata.Find(sub)
 }
 
 // requireShared is sharedData for tests that need the real files.
@@ -43,7 +23,7 @@ func requireShared(t testing.TB, sub string) string {
 	t.Helper()
 	dir := sharedData(t, sub)
 	if dir == "" {
-		t.Skipf("no real %s data: set %s or check out beside shared/data", sub, TestDataEnv)
+		t.Skipf("no real %s data: set %s or check out beside shared/data", sub, testdata.Env)
 	}
 	return dir
 }

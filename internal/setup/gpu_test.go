@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klcourse/klcourse/internal/module"
 	"github.com/klcourse/klcourse/pkg/backend"
 	"github.com/klcourse/klcourse/pkg/course"
 )
@@ -53,7 +54,7 @@ func fakeGPU(t *testing.T, present bool, cuda string) {
 }
 
 func gpuTestEnv(t *testing.T) *setupEnv {
-	root, err := moduleRoot()
+	root, err := module.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestCUDAPluginStepWithoutGPU(t *testing.T) {
 // The lock files pin the plugin at the version their input names, every
 // requirement with hashes, and hold every package of the input.
 func TestCUDAPluginLocks(t *testing.T) {
-	root, err := moduleRoot()
+	root, err := module.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

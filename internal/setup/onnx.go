@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"context"
@@ -10,18 +10,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
-func init() {
-	registerSetupStep(setupStep{
-		order:   30,
-		name:    "onnxruntime",
-		check:   checkONNXRuntime,
-		install: installONNXRuntime,
-		fix: func(env *setupEnv) string {
-			return fmt.Sprintf("go run ./cmd/klcourse setup  # needs github.com or registry.npmjs.org; offline: export %s=/path/to/libonnxruntime.so.%s",
-				backend.ONNXLibraryEnv, onnxruntime.Version)
-		},
-	})
-}
 
 // checkONNXRuntime accepts the pinned library installed under the course
 // home, verified against its manifest, or else a library the person named
@@ -51,4 +39,10 @@ func installONNXRuntime(env *setupEnv) error {
 	_, err := onnxruntime.Install(context.Background(), nil, env.home,
 		onnxruntime.Sources(runtime.GOOS, runtime.GOARCH), env.out)
 	return err
+}
+
+// fixONNXRuntime is the command that fixes the onnxruntime step by hand.
+func fixONNXRuntime(env *setupEnv) string {
+return fmt.Sprintf("go run ./cmd/klcourse setup  # needs github.com or registry.npmjs.org; offline: export %s=/path/to/libonnxruntime.so.%s",
+		backend.ONNXLibraryEnv, onnxruntime.Version)
 }

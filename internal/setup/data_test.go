@@ -1,10 +1,12 @@
-package main
+package setup
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klcourse/klcourse/internal/testdata"
 )
 
 // TestSetupDataModes: with CI's data (MNIST, CIFAR-10's prefix) the data step
@@ -13,7 +15,7 @@ func TestSetupDataModes(t *testing.T) {
 	if _, err := os.Stat("/usr/share/datasets/fashion-mnist"); err != nil {
 		t.Skip("no packaged Fashion-MNIST: the step would (rightly) want to download it")
 	}
-	root := filepath.Dir(sharedData(t, "mnist"))
+	root := filepath.Dir(testdata.Require(t, "mnist"))
 	t.Setenv("KLCOURSE_DATA", root)
 	env := &setupEnv{kernelEnv: map[string]string{}}
 

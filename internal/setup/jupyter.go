@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"fmt"
@@ -9,19 +9,6 @@ import (
 	"github.com/klcourse/klcourse/internal/nbrun"
 )
 
-// The jupyter step needs a Python that runs notebooks (nbclient, nbconvert)
-// and serves them (the notebook server). It installs Debian's packages when
-// it may (root, or password-less sudo) and otherwise pip's, into the user's
-// site-packages.
-func init() {
-	registerSetupStep(setupStep{
-		order:   10,
-		name:    "jupyter",
-		check:   checkJupyter,
-		install: installJupyter,
-		fix:     func(*setupEnv) string { return strings.Join(jupyterInstallCommand(), " ") },
-	})
-}
 
 // aptJupyter are the Debian/Ubuntu packages of Jupyter that the course uses.
 var aptJupyter = []string{"jupyter-notebook", "python3-nbconvert", "python3-nbclient", "python3-ipykernel"}
@@ -89,4 +76,9 @@ func runLogged(env *setupEnv, name string, args ...string) error {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// fixJupyter is the command that fixes the jupyter step by hand.
+func fixJupyter(env *setupEnv) string {
+	return strings.Join(jupyterInstallCommand(), " ")
 }

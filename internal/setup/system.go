@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"crypto/sha256"
@@ -49,7 +49,6 @@ const (
 	systemJupyterConfig = "/usr/local/etc/jupyter"
 	systemKernelsDir    = systemJupyterData + "/kernels"
 	systemHubConfig     = "/etc/klcourse/jupyterhub_config.py"
-	labCourseID         = "klcourse"
 )
 
 // prepareSystem points the setup at the shared install.
@@ -87,51 +86,6 @@ func systemRelease(env *setupEnv) string  { return filepath.Join(env.home, "cour
 func systemSeed(env *setupEnv) string     { return filepath.Join(env.home, "gocache") }
 func systemGoplsSeed(env *setupEnv) string {
 	return filepath.Join(env.home, "goplscache")
-}
-
-func init() {
-	registerSetupStep(setupStep{
-		order: 21, name: "gopls", check: checkGopls, install: installGopls,
-		fix: func(env *setupEnv) string {
-			return fmt.Sprintf("GOBIN=%s go install %s@%s", filepath.Join(env.home, "bin"), goplsPackage, goplsVersion)
-		},
-	})
-	registerSetupStep(setupStep{
-		order: 22, name: "klcourse", systemOnly: true, check: checkCourseTool, install: installCourseTool,
-		fix: func(env *setupEnv) string {
-			return fmt.Sprintf("cd %s && go build -o %s ./cmd/klcourse", env.root, toolPath(env, "klcourse"))
-		},
-	})
-	registerSetupStep(setupStep{
-		order: 72, name: "shared-data", systemOnly: true, check: checkSharedData,
-		fix: func(env *setupEnv) string {
-			root, _ := datasets.Root()
-			return "chmod -R a+rX " + root + "   (and a+x on the directories above it)"
-		},
-	})
-	registerSetupStep(setupStep{
-		order: 80, name: "release", systemOnly: true, check: checkRelease, install: installRelease,
-		fix: func(env *setupEnv) string { return "klcourse setup --system" },
-	})
-	registerSetupStep(setupStep{
-		order: 81, name: "go-modules", systemOnly: true, check: checkModCache, install: installModCache,
-		fix: func(env *setupEnv) string {
-			return fmt.Sprintf("cd %s && GOMODCACHE=%s go mod download", env.root, systemModCache(env))
-		},
-	})
-	registerSetupStep(setupStep{
-		order: 82, name: "build-cache", systemOnly: true, check: checkSeed, install: installSeed,
-		fix: func(env *setupEnv) string { return "klcourse setup --system" },
-	})
-	registerSetupStep(setupStep{
-		order: 95, name: "jupyterhub", systemOnly: true, check: checkHub, install: installHub,
-		fix: func(env *setupEnv) string {
-			if cmd := aptInstallCommand("jupyterhub"); cmd != nil && !hubInstalled() {
-				return strings.Join(cmd, " ") + " && klcourse setup --system"
-			}
-			return "klcourse setup --system"
-		},
-	})
 }
 
 const (
@@ -548,7 +502,7 @@ func checkHub(env *setupEnv) (string, error) {
 	if _, err := user.LookupGroup(lab.StudentGroup); err != nil {
 		return "", fmt.Errorf("no group %s: students are the members of that group", lab.StudentGroup)
 	}
-	ex := lab.Exchange{Root: lab.DefaultExchangeRoot, Course: labCourseID}
+	ex := lab.Exchange{Root: lab.DefaultExchangeRoot, Course: lab.DefaultCourseID}
 	if err := ex.Check(); err != nil {
 		return "", err
 	}
@@ -584,5 +538,44 @@ func installHub(env *setupEnv) error {
 			return err
 		}
 	}
-	return lab.Exchange{Root: lab.DefaultExchangeRoot, Course: labCourseID}.Create()
+	return lab.Exchange{Root: lab.DefaultExchangeRoot, Course: lab.DefaultCourseID}.Create()
+}
+
+// fixGopls is the command that fixes the gopls step by hand.
+func fixGopls(env *setupEnv) string {
+	return fmt.Sprintf("GOBIN=%s go install %s@%s", filepath.Join(env.home, "bin"), goplsPackage, goplsVersion)
+}
+
+// fixKlcourse is the command that fixes the klcourse step by hand.
+func fixKlcourse(env *setupEnv) string {
+	return fmt.Sprintf("cd %s && go build -o %s ./cmd/klcourse", env.root, toolPath(env, "klcourse"))
+}
+
+// fixSharedData is the command that fixes the shared-data step by hand.
+func fixSharedData(env *setupEnv) string {
+	root, _ := datasets.Root()
+	return "chmod -R a+rX " + root + "   (and a+x on the directories above it)"
+}
+
+// fixRelease is the command that fixes the release step by hand.
+func fixRelease(env *setupEnv) string {
+	return "klcourse setup --system"
+}
+
+// fixGoModules is the command that fixes the go-modules step by hand.
+func fixGoModules(env *setupEnv) string {
+	return fmt.Sprintf("cd %s && GOMODCACHE=%s go mod download", env.root, systemModCache(env))
+}
+
+// fixBuildCache is the command that fixes the build-cache step by hand.
+func fixBuildCache(env *setupEnv) string {
+	return "klcourse setup --system"
+}
+
+// fixJupyterhub is the command that fixes the jupyterhub step by hand.
+func fixJupyterhub(env *setupEnv) string {
+	if cmd := aptInstallCommand("jupyterhub"); cmd != nil && !hubInstalled() {
+		return strings.Join(cmd, " ") + " && klcourse setup --system"
+	}
+	return "klcourse setup --system"
 }

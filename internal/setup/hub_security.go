@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"bufio"
@@ -18,34 +18,6 @@ import (
 	"github.com/klcourse/klcourse/internal/lab"
 )
 
-// The lab's surface, as docs/lab-security.md describes it: what students
-// reach over the network (the hub over HTTPS, or plain HTTP on the
-// loopback only), the hub's secrets (root's alone), the proxy's API (the
-// loopback only, with a token), and the instructor's checkout with the
-// solutions and hidden tests (not readable by students). "klcourse setup
-// --system" checks each and fixes the modes; --check reports them.
-func init() {
-	registerSetupStep(setupStep{
-		order: 96, name: "hub-tls", systemOnly: true, check: checkHubTLS,
-		fix: func(env *setupEnv) string {
-			return fmt.Sprintf("install a certificate and key as %s and %s (key mode 0600), then klcourse setup --system", lab.DefaultTLSCert, lab.DefaultTLSKey)
-		},
-	})
-	registerSetupStep(setupStep{
-		order: 97, name: "hub-secrets", systemOnly: true, check: checkHubSecrets, install: installHubSecrets,
-		fix: func(env *setupEnv) string {
-			return "chmod 0700 " + lab.DefaultHubConfig(env.home).State + " && chmod go-rwx " + lab.DefaultHubConfig(env.home).State + "/*"
-		},
-	})
-	registerSetupStep(setupStep{
-		order: 98, name: "proxy-api", systemOnly: true, check: checkProxyAPI,
-		fix: func(env *setupEnv) string { return "klcourse setup --system, then restart the hub" },
-	})
-	registerSetupStep(setupStep{
-		order: 99, name: "solutions", systemOnly: true, check: checkSolutionsPrivate, install: installSolutionsPrivate,
-		fix: func(env *setupEnv) string { return "chmod o-rwx " + env.root },
-	})
-}
 
 // checkHubTLS: HTTPS with a readable certificate and a key that only root
 // reads, or plain HTTP on the loopback only.
@@ -254,4 +226,24 @@ func installSolutionsPrivate(env *setupEnv) error {
 	}
 	fmt.Fprintf(env.out, "           $ chmod o-rwx %s\n", env.root)
 	return os.Chmod(env.root, info.Mode().Perm()&^0o007)
+}
+
+// fixHubTLS is the command that fixes the hub-tls step by hand.
+func fixHubTLS(env *setupEnv) string {
+	return fmt.Sprintf("install a certificate and key as %s and %s (key mode 0600), then klcourse setup --system", lab.DefaultTLSCert, lab.DefaultTLSKey)
+}
+
+// fixHubSecrets is the command that fixes the hub-secrets step by hand.
+func fixHubSecrets(env *setupEnv) string {
+	return "chmod 0700 " + lab.DefaultHubConfig(env.home).State + " && chmod go-rwx " + lab.DefaultHubConfig(env.home).State + "/*"
+}
+
+// fixProxyAPI is the command that fixes the proxy-api step by hand.
+func fixProxyAPI(env *setupEnv) string {
+	return "klcourse setup --system, then restart the hub"
+}
+
+// fixSolutions is the command that fixes the solutions step by hand.
+func fixSolutions(env *setupEnv) string {
+	return "chmod o-rwx " + env.root
 }

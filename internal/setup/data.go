@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"context"
@@ -13,20 +13,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/datasets"
 )
 
-// The data step checks that every data set can be loaded from its directory
-// (or a packaged copy) and verifies, fetches what is missing, and otherwise
-// prints what fixes it. Which CIFAR-10 counts depends on the mode: with
-// KLCOURSE_QUICK=1 (CI: KLCOURSE_DATA=shared/data) the prefix files do,
-// otherwise the full data set must be there.
-func init() {
-	registerSetupStep(setupStep{
-		order:   70,
-		name:    "data",
-		check:   checkData,
-		install: installData,
-		fix:     fixData,
-	})
-}
 
 func checkData(env *setupEnv) (string, error) {
 	if v := os.Getenv(datasets.DataEnv); v != "" {

@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"bufio"
@@ -16,30 +16,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
-// The tools step builds GoNB and goimports from the module's pinned
-// versions (go.mod's tool directives), so that every machine runs the same
-// kernel. The kernel step registers that GoNB with Jupyter, with an
-// environment in which notebooks find go, goimports and whatever the other
-// steps installed (ONNX Runtime, the data directory).
-func init() {
-	registerSetupStep(setupStep{
-		order:   20,
-		name:    "tools",
-		check:   checkTools,
-		install: installTools,
-		fix: func(env *setupEnv) string {
-			return fmt.Sprintf("cd %s && go build -o %s %s && go build -o %s %s", env.root,
-				toolPath(env, "gonb"), gonbPackage, toolPath(env, "goimports"), goimportsPackage)
-		},
-	})
-	registerSetupStep(setupStep{
-		order:   90,
-		name:    "kernel",
-		check:   checkKernel,
-		install: installKernel,
-		fix:     func(env *setupEnv) string { return "go run ./cmd/klcourse setup" },
-	})
-}
 
 const (
 	gonbPackage      = "github.com/janpfeifer/gonb"
@@ -232,4 +208,15 @@ func installKernel(env *setupEnv) error {
 		return err
 	}
 	return safefile.WriteBytes(filepath.Join(dir, "kernel.json"), append(data, '\n'))
+}
+
+// fixTools is the command that fixes the tools step by hand.
+func fixTools(env *setupEnv) string {
+return fmt.Sprintf("cd %s && go build -o %s %s && go build -o %s %s", env.root,
+		toolPath(env, "gonb"), gonbPackage, toolPath(env, "goimports"), goimportsPackage)
+}
+
+// fixKernel is the command that fixes the kernel step by hand.
+func fixKernel(env *setupEnv) string {
+	return "go run ./cmd/klcourse setup"
 }

@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"bytes"
@@ -29,15 +29,6 @@ var inspectEnable = []byte(`{
 }
 `)
 
-func init() {
-	registerSetupStep(setupStep{
-		order:   91,
-		name:    "inspection",
-		check:   checkInspect,
-		install: installInspect,
-		fix:     func(env *setupEnv) string { return setupCommand(env) },
-	})
-}
 
 // setupCommand is the command that repeats this kind of setup.
 func setupCommand(env *setupEnv) string {
@@ -106,4 +97,9 @@ func installInspect(env *setupEnv) error {
 		}
 	}
 	return nil
+}
+
+// fixInspection is the command that fixes the inspection step by hand.
+func fixInspection(env *setupEnv) string {
+	return setupCommand(env)
 }

@@ -1,4 +1,4 @@
-package main
+package setup
 
 import (
 	"bufio"
@@ -16,34 +16,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/course"
 )
 
-// The cuda-pjrt step. On a machine with an NVIDIA GPU, GoMLX's XLA backend
-// needs a CUDA PJRT plugin. Setup installs JAX's official one from PyPI —
-// jax-cuda13-pjrt where the driver supports CUDA 13 (driver 580 or newer),
-// jax-cuda12-pjrt where it supports CUDA 12 — pinned with its sha256 hashes
-// in python/gpu-cuda13.lock or python/gpu-cuda12.lock, together with the
-// NVIDIA libraries the plugin loads (cuBLAS, cuDNN, cuFFT, ...; the plugin
-// finds them through its RPATH in the same site-packages), into the course's
-// Python environment (course.PythonEnvDir: ~/.local/share/klcourse/venv, or
-// /opt/klcourse/venv with --system). pkg/backend looks for the plugin there
-// first. No online installer and no release page: pip with
-// --require-hashes, from the same registry as everything else.
-//
-// With KLCOURSE_CUDA_LIBS=system setup installs the plugin alone, for a
-// machine whose CUDA libraries are installed system-wide. A machine without
-// an NVIDIA GPU skips the step with one line, unless KLCOURSE_CUDA names the
-// flavour (cuda12 or cuda13) to install anyway: building the image of a GPU
-// node on a machine without one (docs/kubernetes.md).
-func init() {
-	registerSetupStep(setupStep{
-		order:   31,
-		name:    "cuda-pjrt",
-		check:   checkCUDAPlugin,
-		install: installCUDAPlugin,
-		fix: func(env *setupEnv) string {
-			return "klcourse setup   (on a machine with an NVIDIA GPU and its driver; or set " + backend.BackendEnv + "=xla:/path/to/xla_cuda_plugin.so)"
-		},
-	})
-}
 
 // cudaLibsEnv set to "system" makes setup install the CUDA PJRT plugin
 // without the NVIDIA libraries of its lock file.
@@ -331,4 +303,9 @@ func relToRoot(env *setupEnv, path string) string {
 		return rel
 	}
 	return path
+}
+
+// fixCUDAPlugin is the command that fixes the cuda-pjrt step by hand.
+func fixCUDAPlugin(env *setupEnv) string {
+	return "klcourse setup   (on a machine with an NVIDIA GPU and its driver; or set " + backend.BackendEnv + "=xla:/path/to/xla_cuda_plugin.so)"
 }
