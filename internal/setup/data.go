@@ -13,7 +13,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/datasets"
 )
 
-
 func checkData(env *setupEnv) (string, error) {
 	if v := os.Getenv(datasets.DataEnv); v != "" {
 		// Notebooks must find the data where setup found it.

@@ -16,7 +16,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/course"
 )
 
-
 // cudaLibsEnv set to "system" makes setup install the CUDA PJRT plugin
 // without the NVIDIA libraries of its lock file.
 const cudaLibsEnv = "KLCOURSE_CUDA_LIBS"

@@ -18,7 +18,6 @@ import (
 	"github.com/klcourse/klcourse/internal/lab"
 )
 
-
 // checkHubTLS: HTTPS with a readable certificate and a key that only root
 // reads, or plain HTTP on the loopback only.
 func checkHubTLS(env *setupEnv) (string, error) {

@@ -29,7 +29,6 @@ var inspectEnable = []byte(`{
 }
 `)
 
-
 // setupCommand is the command that repeats this kind of setup.
 func setupCommand(env *setupEnv) string {
 	if env.system {

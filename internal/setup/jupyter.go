@@ -9,7 +9,6 @@ import (
 	"github.com/klcourse/klcourse/internal/nbrun"
 )
 
-
 // aptJupyter are the Debian/Ubuntu packages of Jupyter that the course uses.
 var aptJupyter = []string{"jupyter-notebook", "python3-nbconvert", "python3-nbclient", "python3-ipykernel"}
 

@@ -16,7 +16,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
-
 const (
 	gonbPackage      = "github.com/janpfeifer/gonb"
 	goimportsPackage = "golang.org/x/tools/cmd/goimports"
@@ -212,7 +211,7 @@ func installKernel(env *setupEnv) error {
 
 // fixTools is the command that fixes the tools step by hand.
 func fixTools(env *setupEnv) string {
-return fmt.Sprintf("cd %s && go build -o %s %s && go build -o %s %s", env.root,
+	return fmt.Sprintf("cd %s && go build -o %s %s && go build -o %s %s", env.root,
 		toolPath(env, "gonb"), gonbPackage, toolPath(env, "goimports"), goimportsPackage)
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
-
 // checkONNXRuntime accepts the pinned library installed under the course
 // home, verified against its manifest, or else a library the person named
 // in ONNXRUNTIME_SHARED_LIBRARY_PATH. The kernel gets the path in its
@@ -43,6 +42,6 @@ func installONNXRuntime(env *setupEnv) error {
 
 // fixONNXRuntime is the command that fixes the onnxruntime step by hand.
 func fixONNXRuntime(env *setupEnv) string {
-return fmt.Sprintf("go run ./cmd/klcourse setup  # needs github.com or registry.npmjs.org; offline: export %s=/path/to/libonnxruntime.so.%s",
+	return fmt.Sprintf("go run ./cmd/klcourse setup  # needs github.com or registry.npmjs.org; offline: export %s=/path/to/libonnxruntime.so.%s",
 		backend.ONNXLibraryEnv, onnxruntime.Version)
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/klcourse/klcourse/pkg/course"
 )
 
-
 // A setupStep checks one thing the course needs on this machine and, where it
 // can, installs it. Steps live next to what they install; setupSteps lists
 // them in the order they run.
