@@ -378,6 +378,13 @@ func (s *student) do(ctx context.Context, method, rawURL string, body io.Reader,
 	if x := s.xsrf(rawURL); x != "" {
 		req.Header.Set("X-XSRFToken", x)
 	}
+	// The hub (and the server) accept a cookie-authenticated API request
+	// from their own pages: the Referer says it comes from one.
+	if strings.HasPrefix(req.URL.Path, "/hub/") {
+		req.Header.Set("Referer", s.hubURL("home"))
+	} else {
+		req.Header.Set("Referer", s.userURL("lab"))
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -423,6 +430,8 @@ func (s *student) login(ctx context.Context, password string) error {
 // answers, then opens it once in the browser's way (the OAuth redirects
 // that give the server's own cookie).
 func (s *student) startServer(ctx context.Context) error {
+	// Logging in through the form has already asked for the server (the
+	// hub redirects to /hub/spawn); asking again is harmless.
 	if _, err := s.do(ctx, "POST", s.hubURL("api/users/"+s.name+"/server"), nil, nil); err != nil && !strings.Contains(err.Error(), "400") {
 		return err
 	}
@@ -451,14 +460,12 @@ func (s *student) startServer(ctx context.Context) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	_, err := s.do(ctx, "GET", s.userURL("api/status"), nil, nil)
-	if err != nil {
-		// The server's cookie comes from the OAuth dance a page load does.
-		if _, err := s.do(ctx, "GET", s.userURL("tree"), nil, nil); err != nil {
-			return err
-		}
-		_, err = s.do(ctx, "GET", s.userURL("api/status"), nil, nil)
+	// The server's own cookie, and its _xsrf cookie, come from the OAuth
+	// redirects a first page load does.
+	if _, err := s.do(ctx, "GET", s.userURL(""), nil, nil); err != nil {
+		return err
 	}
+	_, err := s.do(ctx, "GET", s.userURL("api/status"), nil, nil)
 	return err
 }
 
