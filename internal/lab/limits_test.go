@@ -153,12 +153,16 @@ func TestLabRunaway(t *testing.T) {
 	a, b := lab.students[0], lab.students[1]
 	checkCgroup(t, a, limits)
 
-	// B's self-check alone: the baseline.
-	start := time.Now()
-	if _, err := kernels[b].execute(ctx, check); err != nil {
-		t.Fatalf("%s's self-check: %v", b, err)
+	// B's self-check alone, the second time (the first compiles it): the
+	// baseline.
+	var alone time.Duration
+	for i := 0; i < 2; i++ {
+		start := time.Now()
+		if _, err := kernels[b].execute(ctx, check); err != nil {
+			t.Fatalf("%s's self-check: %v", b, err)
+		}
+		alone = time.Since(start)
 	}
-	alone := time.Since(start)
 
 	type result struct {
 		out string
@@ -172,7 +176,7 @@ func TestLabRunaway(t *testing.T) {
 		done <- result{out, err, time.Since(start)}
 	}()
 	time.Sleep(10 * time.Second) // A's cell is burning its core(s)
-	start = time.Now()
+	start := time.Now()
 	if _, err := kernels[b].execute(ctx, check); err != nil {
 		t.Errorf("%s's self-check during the runaway: %v", b, err)
 	}
