@@ -179,7 +179,7 @@ func (r *LoadReport) Table() string {
 	if len(mem) > 0 {
 		fmt.Fprintf(&b, "memory per student (peak RSS of all their processes): median %.0f MiB, max %.0f MiB\n", quantile(mem, 0.5), mem[len(mem)-1])
 	}
-	fmt.Fprintf(&b, "students who did not finish: %d; the hub's CPU: %.2f cores\n", failed, r.HubCPU)
+	fmt.Fprintf(&b, "students who did not finish: %d; the hub's CPU: %.3f cores\n", failed, r.HubCPU)
 	return b.String()
 }
 
