@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
+	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/mixture"
@@ -156,7 +156,7 @@ func Train(backend compute.Backend, data [][2]float64, cfg Config) (*Model, erro
 	for i, p := range data {
 		ys[i] = m.toY(p)
 	}
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed0d1f))
+	rnd := rng.MathRand(uint64(cfg.Seed), 0x5eed0d1f)
 	T := cfg.Schedule.T()
 	B := cfg.BatchSize
 	batch := func(int) ([]*tensors.Tensor, error) {
@@ -164,10 +164,10 @@ func Train(backend compute.Backend, data [][2]float64, cfg Config) (*Model, erro
 		ts := make([]int32, B)
 		eps := make([]float32, 2*B)
 		for i := range B {
-			y := ys[rng.IntN(len(ys))]
+			y := ys[rnd.IntN(len(ys))]
 			x0[2*i], x0[2*i+1] = float32(y[0]), float32(y[1])
-			ts[i] = int32(1 + rng.IntN(T))
-			eps[2*i], eps[2*i+1] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			ts[i] = int32(1 + rnd.IntN(T))
+			eps[2*i], eps[2*i+1] = float32(rnd.NormFloat64()), float32(rnd.NormFloat64())
 		}
 		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x0, B, 2), tensors.FromValue(ts), tensors.FromFlatDataAndDimensions(eps, B, 2)}, nil
 	}
@@ -298,7 +298,7 @@ func elbo(s *Schedule, center [2]float64, scale float64, predict func(ys [][2]fl
 		perPoint[i] = kl + e.LogJacobian
 		e.Prior += kl / float64(n)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0xe1b0))
+	rnd := rng.MathRand(seed, 0xe1b0)
 	// Steps in blocks, so that each call of the denoiser is a full chunk.
 	per := max(1, evalChunk/n)
 	for t0 := 1; t0 <= T; t0 += per {
@@ -309,7 +309,7 @@ func elbo(s *Schedule, center [2]float64, scale float64, predict func(ys [][2]fl
 		for t := t0; t <= t1; t++ {
 			a, b := s.Marginal(t)
 			for i := range n {
-				z := [2]float64{rng.NormFloat64(), rng.NormFloat64()}
+				z := [2]float64{rnd.NormFloat64(), rnd.NormFloat64()}
 				ys = append(ys, [2]float64{a*y0[i][0] + b*z[0], a*y0[i][1] + b*z[1]})
 				ts = append(ts, t)
 				noise = append(noise, z)
@@ -413,11 +413,11 @@ func (m *Model) Sample(n int, seed uint64, opts SampleOptions) (*Sampled, error)
 		}
 	}
 	start := time.Now()
-	rng := rand.New(rand.NewPCG(seed, 0x5a3b1e))
+	rnd := rng.MathRand(seed, 0x5a3b1e)
 	normals := func() []float32 {
 		z := make([]float32, 2*n)
 		for i := range z {
-			z[i] = float32(rng.NormFloat64())
+			z[i] = float32(rnd.NormFloat64())
 		}
 		return z
 	}
@@ -492,12 +492,12 @@ func (m *Model) Forward(x0 [][2]float64, t int, seed uint64) [][2]float64 {
 // t moves every point smoothly from x_0 towards its noise.
 func ForwardProcess(s *Schedule, center [2]float64, scale float64, x0 [][2]float64, t int, seed uint64) [][2]float64 {
 	a, b := s.Marginal(t)
-	rng := rand.New(rand.NewPCG(seed, 0xf0))
+	rnd := rng.MathRand(seed, 0xf0)
 	out := make([][2]float64, len(x0))
 	for i, p := range x0 {
 		for d := range 2 {
 			y := (p[d] - center[d]) / scale
-			out[i][d] = center[d] + scale*(a*y+b*rng.NormFloat64())
+			out[i][d] = center[d] + scale*(a*y+b*rnd.NormFloat64())
 		}
 	}
 	return out

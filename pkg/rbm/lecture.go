@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/course"
 	"github.com/klcourse/klcourse/pkg/datasets"
@@ -34,10 +34,10 @@ func Pixels(im *datasets.Images) []float32 {
 // drawn with the seed: the fixed binarised test set on which likelihoods are
 // compared.
 func Binarize(x []float32, seed uint64) []float32 {
-	rng := rand.New(rand.NewPCG(seed, 0xb1))
+	rnd := rng.MathRand(seed, 0xb1)
 	out := make([]float32, len(x))
 	for i, p := range x {
-		if rng.Float32() < p {
+		if rnd.Float32() < p {
 			out[i] = 1
 		}
 	}

@@ -3,7 +3,6 @@ package rbm
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -11,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
+	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/pkg/fit"
 )
 
@@ -18,10 +18,10 @@ import (
 // does: W from N(0, 0.01²), zero biases. The same seed gives the same
 // weights, on every backend: the way to compare training methods fairly.
 func Init(visible, hidden int, seed uint64) *Params {
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	rnd := rng.MathRand(seed, 0x5eed)
 	p := &Params{Visible: visible, Hidden: hidden, W: make([]float64, visible*hidden), B: make([]float64, visible), C: make([]float64, hidden)}
 	for i := range p.W {
-		p.W[i] = 0.01 * float64(float32(rng.NormFloat64()))
+		p.W[i] = 0.01 * float64(float32(rnd.NormFloat64()))
 	}
 	return p
 }
@@ -116,13 +116,13 @@ func NewTrainer(backend compute.Backend, init *Params, cfg Config) (*Trainer, er
 		// The fantasy chains start from the initial model's visible marginal
 		// when W is small: Bernoulli(σ(b_i)) (noise for zero biases), or
 		// N(b, σ²).
-		rng := rand.New(rand.NewPCG(cfg.Seed, 0xfa17))
+		rnd := rng.MathRand(cfg.Seed, 0xfa17)
 		start := make([]float32, chains*init.Visible)
 		for n := range start {
 			i := n % init.Visible
 			if init.Sigma != nil {
-				start[n] = float32(init.B[i] + init.Sigma[i]*rng.NormFloat64())
-			} else if rng.Float64() < 1/(1+math.Exp(-init.B[i])) {
+				start[n] = float32(init.B[i] + init.Sigma[i]*rnd.NormFloat64())
+			} else if rnd.Float64() < 1/(1+math.Exp(-init.B[i])) {
 				start[n] = 1
 			}
 		}
@@ -201,7 +201,7 @@ func (t *Trainer) Epoch(data []float32) (EpochStats, error) {
 		return EpochStats{}, fmt.Errorf("rbm: the training data have %d values: want a multiple of Visible = %d with at least BatchSize = %d rows", len(data), V, B)
 	}
 	n := len(data) / V
-	order := rand.New(rand.NewPCG(t.Config.Seed, uint64(t.epoch)+1)).Perm(n)
+	order := rng.MathRand(t.Config.Seed, uint64(t.epoch)+1).Perm(n)
 	t.epoch++
 	batch := make([]float32, B*V)
 	var stats EpochStats
@@ -233,13 +233,13 @@ func Sample(backend compute.Backend, p *Params, chains int, steps []int, seed ui
 		return nil, err
 	}
 	m := p.Model()
-	rng := rand.New(rand.NewPCG(seed, 0x5a3b))
+	rnd := rng.MathRand(seed, 0x5a3b)
 	v := make([]float32, chains*p.Visible)
 	for n := range v {
 		i := n % p.Visible
 		if p.Sigma != nil {
-			v[n] = float32(p.B[i] + p.Sigma[i]*rng.NormFloat64())
-		} else if rng.IntN(2) == 1 {
+			v[n] = float32(p.B[i] + p.Sigma[i]*rnd.NormFloat64())
+		} else if rnd.IntN(2) == 1 {
 			v[n] = 1
 		}
 	}
