@@ -1,12 +1,10 @@
 package diffusion
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -14,11 +12,9 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/klcourse/klcourse/internal/rng"
-	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/mixture"
 )
@@ -530,75 +526,51 @@ func MarginalMixture(m mixture.Bivariate, s *Schedule, center [2]float64, scale 
 	return out
 }
 
-// meta is what Save writes beside the weights.
+// meta is the model's description on its checkpoint's card: what the
+// weights alone do not say.
 type meta struct {
-	ScheduleName string          `json:"schedule_name"`
-	Betas        []float64       `json:"betas"`
-	Net          Denoiser        `json:"net"`
-	Center       [2]float64      `json:"center"`
-	Scale        float64         `json:"scale"`
-	Record       *fit.StepRecord `json:"record,omitempty"`
+	ScheduleName string     `json:"schedule_name"`
+	Betas        []float64  `json:"betas"`
+	Net          Denoiser   `json:"net"`
+	Center       [2]float64 `json:"center"`
+	Scale        float64    `json:"scale"`
 }
 
-const metaFile = "diffusion.json"
+// CheckpointKind is the kind of model on the card of a diffusion model's checkpoint.
+const CheckpointKind = "diffusion"
 
-// Save writes the weights (a GoMLX checkpoint), the schedule, the
-// standardisation and the training record to dir, replacing what was there.
+// Save writes the model to dir in pkg/fit's checkpoint format, replacing
+// what was there: the weights, and on the card the schedule, the
+// denoiser's shape, the standardisation and the training record.
 func (m *Model) Save(dir string) error {
-	dir = filepath.Clean(dir)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
+	card := fit.Card{Kind: CheckpointKind, Model: meta{m.Schedule.Name, m.Schedule.Beta, m.Net, m.Center, m.Scale}}
+	if m.Record != nil {
+		card.History = m.Record
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".new-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	h, err := checkpoint.Build(m.Store).Dir(tmp).Done()
-	if err != nil {
-		return fmt.Errorf("diffusion: saving to %s: %w", dir, err)
-	}
-	if err := h.Save(); err != nil {
-		return fmt.Errorf("diffusion: saving to %s: %w", dir, err)
-	}
-	data, err := json.MarshalIndent(meta{m.Schedule.Name, m.Schedule.Beta, m.Net, m.Center, m.Scale, m.Record}, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := safefile.WriteBytes(filepath.Join(tmp, metaFile), append(data, '\n')); err != nil {
-		return err
-	}
-	old := tmp + ".old"
-	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.Rename(old, dir)
-		return err
-	}
-	return os.RemoveAll(old)
+	return fit.SaveCheckpoint(dir, m.Store, card)
 }
 
 // Load returns the model saved in dir by Save.
 func Load(backend compute.Backend, dir string) (*Model, error) {
-	data, err := os.ReadFile(filepath.Join(dir, metaFile))
-	if err != nil {
-		return nil, fmt.Errorf("diffusion.Load: %w (want a directory written by Model.Save)", err)
-	}
 	var mt meta
-	if err := json.Unmarshal(data, &mt); err != nil {
-		return nil, fmt.Errorf("diffusion.Load: %s: %w", filepath.Join(dir, metaFile), err)
+	rec := &fit.StepRecord{}
+	// The weights load into a store made once the card is read.
+	store := model.NewStore()
+	hasRecord, err := fit.LoadCheckpoint(dir, store, CheckpointKind, &mt, rec)
+	if err != nil {
+		return nil, fmt.Errorf("diffusion.Load: %w", err)
 	}
 	if len(mt.Betas) < 3 || mt.Betas[0] != 0 || !(mt.Scale > 0) {
-		return nil, fmt.Errorf("diffusion.Load: %s: want β_0 = 0, at least 2 steps and a positive scale", filepath.Join(dir, metaFile))
+		return nil, fmt.Errorf("diffusion.Load: %s: want β_0 = 0, at least 2 steps and a positive scale", filepath.Join(dir, fit.CardFile))
 	}
 	if err := mt.Net.validate(); err != nil {
 		return nil, err
 	}
 	m := newModel(backend, fromBetas(mt.ScheduleName, mt.Betas), mt.Net)
-	m.Center, m.Scale, m.Record = mt.Center, mt.Scale, mt.Record
-	if _, err := checkpoint.Load(m.Store).Dir(dir).Immediate().Done(); err != nil {
-		return nil, fmt.Errorf("diffusion.Load: %s: %w", dir, err)
+	m.Store = store
+	m.Center, m.Scale = mt.Center, mt.Scale
+	if hasRecord {
+		m.Record = rec
 	}
 	return m, nil
 }

@@ -1,7 +1,6 @@
 package rbm
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -18,6 +17,7 @@ import (
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/course"
 	"github.com/klcourse/klcourse/pkg/datasets"
+	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/plots"
 )
 
@@ -78,10 +78,10 @@ func TestLikelihood(backend compute.Backend, p *Params, data []float32, cfg AISC
 // computed it.
 func SavedTestLikelihood(backend compute.Backend, dir string, p *Params, data []float32, cfg AISConfig) (Likelihood, error) {
 	path := filepath.Join(dir, "final.json")
-	if b, err := os.ReadFile(path); err == nil {
+	if _, err := os.Stat(path); err == nil {
 		var l Likelihood
-		if err := json.Unmarshal(b, &l); err != nil {
-			return l, fmt.Errorf("rbm: %s: %w", path, err)
+		if err := safefile.ReadJSON(path, &l); err != nil {
+			return l, fmt.Errorf("rbm: %w", err)
 		}
 		return l, nil
 	}
@@ -91,11 +91,7 @@ func SavedTestLikelihood(backend compute.Backend, dir string, p *Params, data []
 		return l, err
 	}
 	l.Seconds = time.Since(start).Seconds()
-	b, err := json.Marshal(l)
-	if err != nil {
-		return l, err
-	}
-	return l, safefile.WriteBytes(path, b)
+	return l, safefile.WriteJSON(path, l)
 }
 
 // Epoch is one epoch of a training run.
@@ -138,24 +134,24 @@ func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, t
 	}
 	h := &History{Name: cfg.Name()}
 	var p *Params
-	for e := 1; e <= epochs; e++ {
-		start := time.Now()
-		stats, err := t.Epoch(train)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cfg.Name(), err)
-		}
-		secs := time.Since(start).Seconds()
+	// The step loop of pkg/fit, an era per epoch; AIS runs after each.
+	err = t.epochs(train, epochs, func(stats EpochStats, era fit.Era) error {
+		var err error
 		if p, err = t.Params(); err != nil {
-			return nil, nil, err
+			return err
 		}
-		eval.Seed = cfg.Seed + uint64(e)
+		eval.Seed = cfg.Seed + uint64(era.Era)
 		ll, err := TestLikelihood(backend, p, test, eval)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		h.Epochs = append(h.Epochs, Epoch{Epoch: e, EpochStats: stats, Test: ll, Seconds: secs})
+		h.Epochs = append(h.Epochs, Epoch{Epoch: era.Era, EpochStats: stats, Test: ll, Seconds: era.Seconds})
 		fmt.Fprintf(out, "%s epoch %2d (%4.1f s): surrogate loss %+7.3f   reconstruction error %6.2f   test log-likelihood %s\n",
-			cfg.Name(), e, secs, stats.Loss, stats.ReconError, ll)
+			cfg.Name(), era.Era, era.Seconds, stats.Loss, stats.ReconError, ll)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", cfg.Name(), err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
@@ -163,11 +159,7 @@ func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, t
 	if err := p.Save(filepath.Join(dir, "params.json")); err != nil {
 		return nil, nil, err
 	}
-	b, err := json.MarshalIndent(h, "", " ")
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := safefile.WriteBytes(filepath.Join(dir, "history.json"), b); err != nil {
+	if err := safefile.WriteJSON(filepath.Join(dir, "history.json"), h); err != nil {
 		return nil, nil, err
 	}
 	return p, h, nil
@@ -179,13 +171,9 @@ func LoadRun(dir string) (*Params, *History, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "history.json"))
-	if err != nil {
-		return nil, nil, err
-	}
 	h := new(History)
-	if err := json.Unmarshal(b, h); err != nil {
-		return nil, nil, fmt.Errorf("rbm: %s: %w", filepath.Join(dir, "history.json"), err)
+	if err := safefile.ReadJSON(filepath.Join(dir, "history.json"), h); err != nil {
+		return nil, nil, fmt.Errorf("rbm: %w", err)
 	}
 	return p, h, nil
 }

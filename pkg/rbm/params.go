@@ -1,11 +1,9 @@
 package rbm
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/bits"
-	"os"
 	"runtime"
 	"sync"
 
@@ -244,22 +242,14 @@ func (p *Params) MeanLogLikelihood(data []float64, logZ float64) (float64, error
 
 // Save writes the parameters as JSON to path (through a temporary file).
 func (p *Params) Save(path string) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	return safefile.WriteBytes(path, b)
+	return safefile.WriteJSON(path, p)
 }
 
 // LoadParams reads parameters that Save wrote.
 func LoadParams(path string) (*Params, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	p := new(Params)
-	if err := json.Unmarshal(b, p); err != nil {
-		return nil, fmt.Errorf("rbm: %s is not an RBM's parameters: %w", path, err)
+	if err := safefile.ReadJSON(path, p); err != nil {
+		return nil, fmt.Errorf("rbm: not an RBM's parameters: %w", err)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

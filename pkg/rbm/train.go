@@ -196,29 +196,56 @@ func (t *Trainer) Step(batch []float32) (loss, reconError float64, err error) {
 // (fixed by Config.Seed and the epoch number), in batches of BatchSize; the
 // last n mod BatchSize rows of the shuffled order are left out of this epoch.
 func (t *Trainer) Epoch(data []float32) (EpochStats, error) {
+	var stats EpochStats
+	err := t.epochs(data, 1, func(s EpochStats, _ fit.Era) error {
+		stats = s
+		return nil
+	})
+	return stats, err
+}
+
+// epochs runs epochs epochs on data through pkg/fit's step loop, an era per
+// epoch, and calls onEpoch (when not nil) after each with the epoch's
+// statistics and its era (Era.Seconds: the training time of the epoch).
+func (t *Trainer) epochs(data []float32, epochs int, onEpoch func(EpochStats, fit.Era) error) error {
 	V, B := t.Model.Visible, t.Config.BatchSize
 	if len(data)%V != 0 || len(data)/V < B {
-		return EpochStats{}, fmt.Errorf("rbm: the training data have %d values: want a multiple of Visible = %d with at least BatchSize = %d rows", len(data), V, B)
+		return fmt.Errorf("rbm: the training data have %d values: want a multiple of Visible = %d with at least BatchSize = %d rows", len(data), V, B)
 	}
 	n := len(data) / V
-	order := rng.MathRand(t.Config.Seed, uint64(t.epoch)+1).Perm(n)
-	t.epoch++
+	steps := n / B
+	var order []int
 	batch := make([]float32, B*V)
 	var stats EpochStats
-	steps := n / B
-	for s := range steps {
-		for r := range B {
-			k := order[s*B+r]
-			copy(batch[r*V:(r+1)*V], data[k*V:(k+1)*V])
-		}
-		loss, recon, err := t.Step(batch)
-		if err != nil {
-			return stats, fmt.Errorf("epoch %d, step %d: %w", t.epoch, s+1, err)
-		}
-		stats.Loss += loss / float64(steps)
-		stats.ReconError += recon / float64(steps)
-	}
-	return stats, nil
+	_, err := t.min.Loop(fit.Loop{
+		Steps: epochs * steps, Era: steps,
+		Step: func(i int) (float64, []*tensors.Tensor, error) {
+			s := (i - 1) % steps
+			if s == 0 {
+				order = rng.MathRand(t.Config.Seed, uint64(t.epoch)+1).Perm(n)
+				t.epoch++
+				stats = EpochStats{}
+			}
+			for r := range B {
+				k := order[s*B+r]
+				copy(batch[r*V:(r+1)*V], data[k*V:(k+1)*V])
+			}
+			loss, recon, err := t.Step(batch)
+			if err != nil {
+				return loss, nil, fmt.Errorf("epoch %d, step %d: %w", t.epoch, s+1, err)
+			}
+			stats.Loss += loss / float64(steps)
+			stats.ReconError += recon / float64(steps)
+			return loss, nil, nil
+		},
+		OnEra: func(e fit.Era) (string, error) {
+			if onEpoch == nil {
+				return "", nil
+			}
+			return "", onEpoch(stats, e)
+		},
+	})
+	return err
 }
 
 // Params returns the current parameters.
