@@ -5,7 +5,9 @@
 // on every machine and every Go release: the bits come from the PCG generator
 // of math/rand/v2 (a fixed algorithm), and the conversions to bounded integers,
 // uniform floats and normal variates are written out here rather than taken
-// from math/rand, whose conversions carry no such promise.
+// from math/rand, whose conversions carry no such promise. MathRand is the
+// exception that keeps the streams the RBM and the diffusion model were
+// written with (math/rand's conversions, pinned by a test).
 package rng
 
 import (

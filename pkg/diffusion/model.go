@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/pkg/fit"
@@ -188,7 +187,7 @@ func (m *Model) newSteps(qs QSampleFn, lr float64, seed int64) (*fit.Minimizer, 
 	if err := fit.Seed(m.Store, seed); err != nil {
 		return nil, err
 	}
-	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
+	opt := fit.Adam(lr)
 	return fit.NewMinimizer(m.Backend, m.Store, loss, opt)
 }
 

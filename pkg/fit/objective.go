@@ -39,7 +39,7 @@ func NewMinimizer(backend compute.Backend, store *model.Store, objective Objecti
 		return nil, errors.New("fit.NewMinimizer: backend, store and objective are required")
 	}
 	if opt == nil {
-		opt = optimizer.Adam().LearningRate(1e-3).Epsilon(1e-8).Done()
+		opt = Adam(1e-3)
 	}
 	m := &Minimizer{Backend: backend, Store: store}
 	var err error
@@ -128,4 +128,11 @@ func Seed(store *model.Store, seed int64) error {
 	}
 	store.SetParam(model.ParamInitialSeed, seed)
 	return store.SetRNGStateFromSeed(seed)
+}
+
+// Adam is the course's Adam for the models trained by steps: GoMLX's, at
+// learning rate lr with PyTorch's ε = 1e-8 (Keras's 1e-7 is a Classifier's
+// default).
+func Adam(lr float64) optimizer.Interface {
+	return optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 }

@@ -9,7 +9,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/safefile"
@@ -104,7 +103,7 @@ func NewTrainer(f *Flow, theory phi4.Theory, lr float64) (*Trainer, error) {
 	if !(lr > 0) {
 		return nil, fmt.Errorf("flow: learning rate %g, want > 0", lr)
 	}
-	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
+	opt := fit.Adam(lr)
 	m, err := fit.NewMinimizer(f.Backend, f.Store, func(_ *model.Scope, in []*Node) (*Node, []*Node) {
 		phi, logQ := f.SampleGraph(in[0])
 		action := actionGraph(theory, phi)
