@@ -12,25 +12,33 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
-// Loop with plain SGD on L(w) = (w − 5)² from w = 0: a step at rate lr maps
-// w to w + 2·lr·(5 − w), so the trajectory of w, computed here in Go with
-// the schedule, checks that every step ran at the schedule's rate; the eras
-// (the last one short), their mean losses, the hooks and the record agree.
-func TestLoopScheduleErasAndHooks(t *testing.T) {
-	b := goBackend(t)
+// quadratic returns a Minimizer of L(w) = (w − 5)² by plain SGD at rate lr
+// from w = 0, whose extra output is w before the update, and the variable w.
+func quadratic(t *testing.T, lr float64) (*Minimizer, *model.Variable) {
+	t.Helper()
 	store := model.NewStore()
 	w, err := store.RootScope().CreateVariable("w", tensors.FromScalar(float64(0)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	loss := func(scope *model.Scope, in []*graph.Node) (*graph.Node, []*graph.Node) {
-		return graph.Square(graph.AddScalar(w.NodeValue(in[0].Graph()), -5)), []*graph.Node{w.NodeValue(in[0].Graph())}
+		v := w.NodeValue(in[0].Graph())
+		return graph.Square(graph.AddScalar(v, -5)), []*graph.Node{v}
 	}
-	const lr0, lr1, steps = 0.2, 0.01, 7
-	m, err := NewMinimizer(b, store, loss, optimizer.StochasticGradientDescent().WithLearningRate(lr0).WithDecay(false).Done())
+	m, err := NewMinimizer(goBackend(t), store, loss, optimizer.StochasticGradientDescent().WithLearningRate(lr).WithDecay(false).Done())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, w
+}
+
+// Loop with plain SGD on L(w) = (w − 5)² from w = 0: a step at rate lr maps
+// w to w + 2·lr·(5 − w), so the trajectory of w, computed here in Go with
+// the schedule, checks that every step ran at the schedule's rate; the eras
+// (the last one short), their mean losses, the hooks and the record agree.
+func TestLoopScheduleErasAndHooks(t *testing.T) {
+	const lr0, lr1, steps = 0.2, 0.01, 7
+	m, _ := quadratic(t, lr0)
 	schedule := Cosine(lr0, lr1, steps)
 	if schedule(0) != lr0 || math.Abs(schedule(steps)-lr1) > 1e-15 {
 		t.Fatalf("Cosine: starts at %g, ends at %g", schedule(0), schedule(steps))
