@@ -29,9 +29,11 @@ type Card struct {
 
 // SaveCheckpoint writes the course's one checkpoint format to dir, replacing
 // what was there: the store's variables (a GoMLX checkpoint) and the card
-// (CardFile). Everything is written to a new directory first and renamed
-// into place, so an interrupted save leaves the previous one intact.
-func SaveCheckpoint(dir string, store *model.Store, card Card) error {
+// (CardFile). exclude are variables left out: those of an optimiser, say,
+// that a later run must not inherit. Everything is written to a new
+// directory first and renamed into place, so an interrupted save leaves the
+// previous one intact.
+func SaveCheckpoint(dir string, store *model.Store, card Card, exclude ...*model.Variable) error {
 	if card.Kind == "" {
 		return errors.New("fit.SaveCheckpoint: the card has no kind")
 	}
@@ -44,7 +46,7 @@ func SaveCheckpoint(dir string, store *model.Store, card Card) error {
 		return err
 	}
 	defer os.RemoveAll(tmp) // Gone once renamed.
-	handler, err := checkpoint.Build(store).Dir(tmp).Done()
+	handler, err := checkpoint.Build(store).Dir(tmp).ExcludeVars(exclude...).Done()
 	if err != nil {
 		return fmt.Errorf("fit: saving to %s: %w", dir, err)
 	}
@@ -66,10 +68,24 @@ func SaveCheckpoint(dir string, store *model.Store, card Card) error {
 }
 
 // LoadCheckpoint loads what SaveCheckpoint wrote in dir: the weights into
-// store, the card's model description into desc and its history into
-// history (each when not nil). kind, when not empty, is the kind the card
-// must name. It reports whether the card held a history.
+// store, and the card as ReadCard does. It reports whether the card held a
+// history.
 func LoadCheckpoint(dir string, store *model.Store, kind string, desc, history any) (hasHistory bool, err error) {
+	if hasHistory, err = ReadCard(dir, kind, desc, history); err != nil {
+		return false, err
+	}
+	if _, err := checkpoint.Load(store).Dir(dir).Immediate().Done(); err != nil {
+		return false, fmt.Errorf("fit: loading %s: %w", dir, err)
+	}
+	return hasHistory, nil
+}
+
+// ReadCard reads the card of the checkpoint in dir: the model description
+// into desc and the history into history (each when not nil) — what a model
+// needs to know before it can build the store its weights load into. kind,
+// when not empty, is the kind the card must name. It reports whether the
+// card held a history.
+func ReadCard(dir, kind string, desc, history any) (hasHistory bool, err error) {
 	var card struct {
 		Kind    string          `json:"kind"`
 		Model   json.RawMessage `json:"model"`
@@ -94,9 +110,6 @@ func LoadCheckpoint(dir string, store *model.Store, kind string, desc, history a
 		if err := json.Unmarshal(part.raw, part.into); err != nil {
 			return false, fmt.Errorf("fit: %s: its %s: %w", path, part.what, err)
 		}
-	}
-	if _, err := checkpoint.Load(store).Dir(dir).Immediate().Done(); err != nil {
-		return false, fmt.Errorf("fit: loading %s: %w", dir, err)
 	}
 	return hasHistory, nil
 }
