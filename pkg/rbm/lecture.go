@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/safefile"
@@ -120,9 +121,10 @@ func (h *History) Series(f func(Epoch) float64) (x, y []float64) {
 // Run trains from init for epochs epochs on train (pixel intensities, or
 // binary), and after every epoch estimates the mean log-likelihood of the
 // binary test data with AIS (eval); it prints a line per epoch to out. The
-// parameters and the history are saved in dir (params.json, history.json),
-// and a later call with the same dir loads them instead of training again —
-// GoNB runs each cell as a new program.
+// epochs are eras of pkg/fit's step loop, the AIS its era hook. The
+// parameters and the history are saved in dir as a pkg/fit checkpoint
+// (replacing what was there), and a later call with the same dir loads them
+// instead of training again — GoNB runs each cell as a new program.
 func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, test []float32, epochs int, eval AISConfig, out io.Writer) (*Params, *History, error) {
 	if p, h, err := LoadRun(dir); err == nil && len(h.Epochs) == epochs {
 		fmt.Fprintf(out, "%s: loaded the trained RBM from %s\n", h.Name, course.RunLabel(dir))
@@ -153,27 +155,53 @@ func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, t
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", cfg.Name(), err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, err
-	}
-	if err := p.Save(filepath.Join(dir, "params.json")); err != nil {
-		return nil, nil, err
-	}
-	if err := safefile.WriteJSON(filepath.Join(dir, "history.json"), h); err != nil {
+	if err := saveRun(dir, t, h); err != nil {
 		return nil, nil, err
 	}
 	return p, h, nil
 }
 
+// CheckpointKind is the kind of model on the card of the checkpoint Run
+// writes.
+const CheckpointKind = "rbm"
+
+// saveRun writes the trained RBM to dir in pkg/fit's checkpoint format: its
+// weights and biases (float32, as trained), its shape (Model) on the card,
+// and the history. The rest of the trainer's store (PCD's fantasy chains,
+// the random state) is left out.
+func saveRun(dir string, t *Trainer, h *History) error {
+	scope := t.Store.RootScope().At(ScopeName)
+	params := map[*model.Variable]bool{}
+	for _, name := range []string{WeightsName, VisibleBiasName, HiddenBiasName} {
+		params[scope.GetVariable(name)] = true
+	}
+	var others []*model.Variable
+	for v := range t.Store.IterVariables() {
+		if !params[v] {
+			others = append(others, v)
+		}
+	}
+	return fit.SaveCheckpoint(dir, t.Store, fit.Card{Kind: CheckpointKind, Model: t.Model, History: h}, others...)
+}
+
 // LoadRun reads what Run saved in dir.
 func LoadRun(dir string) (*Params, *History, error) {
-	p, err := LoadParams(filepath.Join(dir, "params.json"))
-	if err != nil {
-		return nil, nil, err
-	}
+	var m Model
 	h := new(History)
-	if err := safefile.ReadJSON(filepath.Join(dir, "history.json"), h); err != nil {
+	store := model.NewStore()
+	hasHistory, err := fit.LoadCheckpoint(dir, store, CheckpointKind, &m, h)
+	if err != nil {
 		return nil, nil, fmt.Errorf("rbm: %w", err)
+	}
+	if !hasHistory {
+		return nil, nil, fmt.Errorf("rbm: %s has no training history", dir)
+	}
+	p, err := m.ParamsFromStore(store)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rbm: %s: %w", dir, err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("rbm: %s: %w", dir, err)
 	}
 	return p, h, nil
 }

@@ -6,8 +6,6 @@ import (
 	"math/bits"
 	"runtime"
 	"sync"
-
-	"github.com/klcourse/klcourse/internal/safefile"
 )
 
 // Params are an RBM's parameters on the host, in float64: what the exact
@@ -238,23 +236,6 @@ func (p *Params) MeanLogLikelihood(data []float64, logZ float64) (float64, error
 		s += x
 	}
 	return -s/float64(len(f)) - logZ, nil
-}
-
-// Save writes the parameters as JSON to path (through a temporary file).
-func (p *Params) Save(path string) error {
-	return safefile.WriteJSON(path, p)
-}
-
-// LoadParams reads parameters that Save wrote.
-func LoadParams(path string) (*Params, error) {
-	p := new(Params)
-	if err := safefile.ReadJSON(path, p); err != nil {
-		return nil, fmt.Errorf("rbm: not an RBM's parameters: %w", err)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
 }
 
 // parallel runs f on [0, n) split into contiguous ranges, one per CPU.
