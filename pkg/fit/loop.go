@@ -44,10 +44,11 @@ type Loop struct {
 	// in a seeded order per epoch and whose divergence it reports in its
 	// own words). Its extras reach OnStep.
 	Step func(step int) (loss float64, extras []*tensors.Tensor, err error)
-	// LearningRate, when not nil, sets the optimizer's rate before every
-	// step where it changes (GoMLX's optimizers create the rate at their own
-	// value on the first step: let the schedule start there). Nil leaves
-	// the optimizer's rate as it is.
+	// LearningRate, when not nil, sets the optimizer's rate before the
+	// first step (in a store trained before; in a new one GoMLX's optimizer
+	// creates the rate at its own value on the first step: let the schedule
+	// start there) and before every step whose rate differs from the step
+	// before's. Nil leaves the optimizer's rate as it is.
 	LearningRate Schedule
 	// OnStep, when not nil, sees every step's loss and extras; an error
 	// stops the run.
@@ -122,14 +123,22 @@ func (m *Minimizer) Loop(cfg Loop) (*StepRecord, error) {
 	}
 	start := time.Now()
 	status := ""
+	prevRate := math.NaN()
 	for era := 1; era <= eras; era++ {
 		t0 := time.Now()
 		sum, count := 0.0, 0
 		for i := (era-1)*cfg.Era + 1; i <= min(era*cfg.Era, cfg.Steps); i++ {
 			if cfg.LearningRate != nil {
-				if err := m.scheduleRate(cfg.LearningRate(i - 1)); err != nil {
-					return fail(err)
+				// Before the first step the rate variable exists only in a
+				// store trained before, at the rate that run left: set it.
+				// Later, set it where the schedule changes.
+				lr := cfg.LearningRate(i - 1)
+				if (i == 1 || lr != prevRate) && m.learningRateVar() != nil {
+					if err := m.SetLearningRate(lr); err != nil {
+						return fail(err)
+					}
 				}
+				prevRate = lr
 			}
 			loss, extras, err := m.loopStep(cfg, i)
 			if err == nil && cfg.OnStep != nil {
@@ -178,23 +187,6 @@ func (m *Minimizer) loopStep(cfg Loop, i int) (float64, []*tensors.Tensor, error
 		args[k] = t
 	}
 	return m.Step(args...)
-}
-
-// scheduleRate sets the learning rate to lr if it is not already what the
-// Loop last set; before the first step has created GoMLX's rate variable
-// there is nothing to set (the optimizer starts at its own rate).
-func (m *Minimizer) scheduleRate(lr float64) error {
-	if lr == m.rate {
-		return nil
-	}
-	if m.learningRateVar() == nil {
-		return nil
-	}
-	if err := m.SetLearningRate(lr); err != nil {
-		return err
-	}
-	m.rate = lr
-	return nil
 }
 
 // Run runs n steps, drawing the inputs of step i (from 1) with batch(i) — the

@@ -28,7 +28,6 @@ type Minimizer struct {
 	Store   *model.Store
 	exec    *model.Exec
 	steps   int
-	rate    float64 // the rate Loop last set
 }
 
 // NewMinimizer returns a Minimizer of objective over the trainable weights
