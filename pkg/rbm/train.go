@@ -81,6 +81,10 @@ type EpochStats struct {
 // GoMLX's SGD at the constant Config.LearningRate; the Trainer adds what is
 // particular to RBMs: PCD's fantasy chains, the batches binarised by
 // sampling, the reconstruction error, and epochs in a seeded random order.
+// Epochs run in pkg/fit's step loop (Minimizer.Loop), an era per epoch. The
+// rows are flat float32 and each epoch's order is math/rand's permutation of
+// (Seed, epoch) through rng.MathRand, as lecture 4's numbers were computed;
+// pkg/datasets' batches visit another order, which would change them.
 type Trainer struct {
 	Model  Model
 	Config Config
