@@ -38,7 +38,7 @@ func quadratic(t *testing.T, lr float64) (*Minimizer, *model.Variable) {
 // (the last one short), their mean losses, the hooks and the record agree.
 func TestLoopScheduleErasAndHooks(t *testing.T) {
 	const lr0, lr1, steps = 0.2, 0.01, 7
-	m, _ := quadratic(t, lr0)
+	m, w := quadratic(t, lr0)
 	schedule := Cosine(lr0, lr1, steps)
 	if schedule(0) != lr0 || math.Abs(schedule(steps)-lr1) > 1e-15 {
 		t.Fatalf("Cosine: starts at %g, ends at %g", schedule(0), schedule(steps))
@@ -79,6 +79,19 @@ func TestLoopScheduleErasAndHooks(t *testing.T) {
 	}
 	if got := rec.LearningRate[1]; math.Abs(got-schedule(5)) > 1e-12 {
 		t.Errorf("rate at the end of era 2: %g, want the schedule's %g", got, schedule(5))
+	}
+	// A second run on the same store starts at its own schedule's rate, not
+	// at the rate the first one left; Step replaces Minimizer.Step on Inputs.
+	calls := 0
+	if _, err := m.Loop(Loop{Steps: 1, LearningRate: Constant(0.05),
+		Step: func(int) (float64, []*tensors.Tensor, error) {
+			calls++
+			return m.Step(tensors.FromScalar(float64(0)))
+		}}); err != nil || calls != 1 {
+		t.Fatalf("second run: %v, %d calls of Step", err, calls)
+	}
+	if v, _ := w.Value(); math.Abs(scalar(v)-(x+2*0.05*(5-x))) > 1e-9 {
+		t.Errorf("second run's step: w = %g, want %g (rate 0.05)", scalar(v), x+2*0.05*(5-x))
 	}
 	// A hook's error stops the run and comes back as it was.
 	stop := errors.New("stop here")
