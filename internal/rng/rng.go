@@ -5,7 +5,9 @@
 // on every machine and every Go release: the bits come from the PCG generator
 // of math/rand/v2 (a fixed algorithm), and the conversions to bounded integers,
 // uniform floats and normal variates are written out here rather than taken
-// from math/rand, whose conversions carry no such promise.
+// from math/rand, whose conversions carry no such promise. MathRand is the
+// exception that keeps the streams the RBM and the diffusion model were
+// written with (math/rand's conversions, pinned by a test).
 package rng
 
 import (
@@ -83,4 +85,18 @@ func (s *Source) Perm(n int) []int {
 		p[i], p[j] = p[j], p[i]
 	}
 	return p
+}
+
+// MathRand returns math/rand/v2's generator on the PCG of (seed, stream) —
+// exactly rand.New(rand.NewPCG(seed, stream)), stream not mixed as New mixes
+// it — for the code whose published numbers were drawn with math/rand's own
+// conversions (its ziggurat NormFloat64, its IntN, Float64 and Perm): the
+// RBM's initial weights, binarisations, batch orders and chains, and the
+// diffusion model's training batches, samples and ELBO estimates. It keeps
+// those random streams, and so those lectures' numbers, as they were, while
+// every seeded choice still goes through this package. New code uses New:
+// math/rand promises its conversions only within a Go release (the course
+// pins Go 1.26, and TestMathRandStable notices a change).
+func MathRand(seed, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, stream))
 }

@@ -7,6 +7,8 @@ package safefile
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -57,4 +59,26 @@ func WriteBytes(path string, data []byte) error {
 		_, err := io.Copy(w, bytes.NewReader(data))
 		return err
 	}, nil)
+}
+
+// WriteJSON writes v to path as JSON (one line, and a newline); see Write.
+func WriteJSON(path string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return WriteBytes(path, append(data, '\n'))
+}
+
+// ReadJSON reads the JSON file path into v; a file that is not JSON of v's
+// shape is an error that names it.
+func ReadJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: not the JSON expected: %w", path, err)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -79,5 +80,23 @@ func TestSHA256(t *testing.T) {
 	}
 	if _, err := SHA256(path + ".missing"); err == nil {
 		t.Error("a missing file has no error")
+	}
+}
+
+func TestJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.json")
+	type v struct{ A []float64 }
+	if err := WriteJSON(path, v{A: []float64{1, 2.5}}); err != nil {
+		t.Fatal(err)
+	}
+	var got v
+	if err := ReadJSON(path, &got); err != nil || len(got.A) != 2 || got.A[1] != 2.5 {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+	if err := WriteBytes(path, []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadJSON(path, &got); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("a broken file: %v, want an error naming it", err)
 	}
 }

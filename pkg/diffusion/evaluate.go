@@ -1,10 +1,8 @@
 package diffusion
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/mixture"
@@ -73,22 +71,14 @@ func (e *Evaluation) Save(path string) error {
 	if math.IsNaN(c.Coverage.KL) { // No high-quality points; JSON has no NaN. Load restores it.
 		c.Coverage.KL = 0
 	}
-	data, err := json.Marshal(&c)
-	if err != nil {
-		return err
-	}
-	return safefile.WriteBytes(path, data)
+	return safefile.WriteJSON(path, &c)
 }
 
 // LoadEvaluation reads an evaluation written by Save.
 func LoadEvaluation(path string) (*Evaluation, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	var e Evaluation
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%s: not a diffusion evaluation: %w", path, err)
+	if err := safefile.ReadJSON(path, &e); err != nil {
+		return nil, fmt.Errorf("not a diffusion evaluation: %w", err)
 	}
 	if e.ELBO == nil {
 		return nil, fmt.Errorf("%s: not a diffusion evaluation: no ELBO", path)

@@ -1,13 +1,10 @@
 package diffusion
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -15,10 +12,8 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
-	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/mixture"
 )
@@ -156,7 +151,7 @@ func Train(backend compute.Backend, data [][2]float64, cfg Config) (*Model, erro
 	for i, p := range data {
 		ys[i] = m.toY(p)
 	}
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed0d1f))
+	rnd := rng.MathRand(uint64(cfg.Seed), 0x5eed0d1f)
 	T := cfg.Schedule.T()
 	B := cfg.BatchSize
 	batch := func(int) ([]*tensors.Tensor, error) {
@@ -164,10 +159,10 @@ func Train(backend compute.Backend, data [][2]float64, cfg Config) (*Model, erro
 		ts := make([]int32, B)
 		eps := make([]float32, 2*B)
 		for i := range B {
-			y := ys[rng.IntN(len(ys))]
+			y := ys[rnd.IntN(len(ys))]
 			x0[2*i], x0[2*i+1] = float32(y[0]), float32(y[1])
-			ts[i] = int32(1 + rng.IntN(T))
-			eps[2*i], eps[2*i+1] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			ts[i] = int32(1 + rnd.IntN(T))
+			eps[2*i], eps[2*i+1] = float32(rnd.NormFloat64()), float32(rnd.NormFloat64())
 		}
 		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x0, B, 2), tensors.FromValue(ts), tensors.FromFlatDataAndDimensions(eps, B, 2)}, nil
 	}
@@ -192,7 +187,7 @@ func (m *Model) newSteps(qs QSampleFn, lr float64, seed int64) (*fit.Minimizer, 
 	if err := fit.Seed(m.Store, seed); err != nil {
 		return nil, err
 	}
-	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
+	opt := fit.Adam(lr)
 	return fit.NewMinimizer(m.Backend, m.Store, loss, opt)
 }
 
@@ -298,7 +293,7 @@ func elbo(s *Schedule, center [2]float64, scale float64, predict func(ys [][2]fl
 		perPoint[i] = kl + e.LogJacobian
 		e.Prior += kl / float64(n)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0xe1b0))
+	rnd := rng.MathRand(seed, 0xe1b0)
 	// Steps in blocks, so that each call of the denoiser is a full chunk.
 	per := max(1, evalChunk/n)
 	for t0 := 1; t0 <= T; t0 += per {
@@ -309,7 +304,7 @@ func elbo(s *Schedule, center [2]float64, scale float64, predict func(ys [][2]fl
 		for t := t0; t <= t1; t++ {
 			a, b := s.Marginal(t)
 			for i := range n {
-				z := [2]float64{rng.NormFloat64(), rng.NormFloat64()}
+				z := [2]float64{rnd.NormFloat64(), rnd.NormFloat64()}
 				ys = append(ys, [2]float64{a*y0[i][0] + b*z[0], a*y0[i][1] + b*z[1]})
 				ts = append(ts, t)
 				noise = append(noise, z)
@@ -413,11 +408,11 @@ func (m *Model) Sample(n int, seed uint64, opts SampleOptions) (*Sampled, error)
 		}
 	}
 	start := time.Now()
-	rng := rand.New(rand.NewPCG(seed, 0x5a3b1e))
+	rnd := rng.MathRand(seed, 0x5a3b1e)
 	normals := func() []float32 {
 		z := make([]float32, 2*n)
 		for i := range z {
-			z[i] = float32(rng.NormFloat64())
+			z[i] = float32(rnd.NormFloat64())
 		}
 		return z
 	}
@@ -492,12 +487,12 @@ func (m *Model) Forward(x0 [][2]float64, t int, seed uint64) [][2]float64 {
 // t moves every point smoothly from x_0 towards its noise.
 func ForwardProcess(s *Schedule, center [2]float64, scale float64, x0 [][2]float64, t int, seed uint64) [][2]float64 {
 	a, b := s.Marginal(t)
-	rng := rand.New(rand.NewPCG(seed, 0xf0))
+	rnd := rng.MathRand(seed, 0xf0)
 	out := make([][2]float64, len(x0))
 	for i, p := range x0 {
 		for d := range 2 {
 			y := (p[d] - center[d]) / scale
-			out[i][d] = center[d] + scale*(a*y+b*rng.NormFloat64())
+			out[i][d] = center[d] + scale*(a*y+b*rnd.NormFloat64())
 		}
 	}
 	return out
@@ -530,75 +525,51 @@ func MarginalMixture(m mixture.Bivariate, s *Schedule, center [2]float64, scale 
 	return out
 }
 
-// meta is what Save writes beside the weights.
+// meta is the model's description on its checkpoint's card: what the
+// weights alone do not say.
 type meta struct {
-	ScheduleName string          `json:"schedule_name"`
-	Betas        []float64       `json:"betas"`
-	Net          Denoiser        `json:"net"`
-	Center       [2]float64      `json:"center"`
-	Scale        float64         `json:"scale"`
-	Record       *fit.StepRecord `json:"record,omitempty"`
+	ScheduleName string     `json:"schedule_name"`
+	Betas        []float64  `json:"betas"`
+	Net          Denoiser   `json:"net"`
+	Center       [2]float64 `json:"center"`
+	Scale        float64    `json:"scale"`
 }
 
-const metaFile = "diffusion.json"
+// CheckpointKind is the kind of model on the card of a diffusion model's checkpoint.
+const CheckpointKind = "diffusion"
 
-// Save writes the weights (a GoMLX checkpoint), the schedule, the
-// standardisation and the training record to dir, replacing what was there.
+// Save writes the model to dir in pkg/fit's checkpoint format, replacing
+// what was there: the weights, and on the card the schedule, the
+// denoiser's shape, the standardisation and the training record.
 func (m *Model) Save(dir string) error {
-	dir = filepath.Clean(dir)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
+	card := fit.Card{Kind: CheckpointKind, Model: meta{m.Schedule.Name, m.Schedule.Beta, m.Net, m.Center, m.Scale}}
+	if m.Record != nil {
+		card.History = m.Record
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".new-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	h, err := checkpoint.Build(m.Store).Dir(tmp).Done()
-	if err != nil {
-		return fmt.Errorf("diffusion: saving to %s: %w", dir, err)
-	}
-	if err := h.Save(); err != nil {
-		return fmt.Errorf("diffusion: saving to %s: %w", dir, err)
-	}
-	data, err := json.MarshalIndent(meta{m.Schedule.Name, m.Schedule.Beta, m.Net, m.Center, m.Scale, m.Record}, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := safefile.WriteBytes(filepath.Join(tmp, metaFile), append(data, '\n')); err != nil {
-		return err
-	}
-	old := tmp + ".old"
-	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.Rename(old, dir)
-		return err
-	}
-	return os.RemoveAll(old)
+	return fit.SaveCheckpoint(dir, m.Store, card)
 }
 
 // Load returns the model saved in dir by Save.
 func Load(backend compute.Backend, dir string) (*Model, error) {
-	data, err := os.ReadFile(filepath.Join(dir, metaFile))
-	if err != nil {
-		return nil, fmt.Errorf("diffusion.Load: %w (want a directory written by Model.Save)", err)
-	}
 	var mt meta
-	if err := json.Unmarshal(data, &mt); err != nil {
-		return nil, fmt.Errorf("diffusion.Load: %s: %w", filepath.Join(dir, metaFile), err)
+	rec := &fit.StepRecord{}
+	// The weights load into a store made once the card is read.
+	store := model.NewStore()
+	hasRecord, err := fit.LoadCheckpoint(dir, store, CheckpointKind, &mt, rec)
+	if err != nil {
+		return nil, fmt.Errorf("diffusion.Load: %w", err)
 	}
 	if len(mt.Betas) < 3 || mt.Betas[0] != 0 || !(mt.Scale > 0) {
-		return nil, fmt.Errorf("diffusion.Load: %s: want β_0 = 0, at least 2 steps and a positive scale", filepath.Join(dir, metaFile))
+		return nil, fmt.Errorf("diffusion.Load: %s: want β_0 = 0, at least 2 steps and a positive scale", filepath.Join(dir, fit.CardFile))
 	}
 	if err := mt.Net.validate(); err != nil {
 		return nil, err
 	}
 	m := newModel(backend, fromBetas(mt.ScheduleName, mt.Betas), mt.Net)
-	m.Center, m.Scale, m.Record = mt.Center, mt.Scale, mt.Record
-	if _, err := checkpoint.Load(m.Store).Dir(dir).Immediate().Done(); err != nil {
-		return nil, fmt.Errorf("diffusion.Load: %s: %w", dir, err)
+	m.Store = store
+	m.Center, m.Scale = mt.Center, mt.Scale
+	if hasRecord {
+		m.Record = rec
 	}
 	return m, nil
 }

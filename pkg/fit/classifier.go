@@ -3,8 +3,6 @@ package fit
 import (
 	"errors"
 	"fmt"
-	"math"
-	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -14,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/metric"
 
-	"github.com/klcourse/klcourse/internal/progress"
 	"github.com/klcourse/klcourse/pkg/datasets"
 )
 
@@ -77,71 +74,22 @@ func New(backend compute.Backend, modelFn ModelFn, cfg Config) (*Classifier, err
 // an error (a NaN loss, a failing step) it returns the History of the
 // epochs completed so far with the error.
 func (c *Classifier) Fit(images *datasets.Images) (*History, error) {
-	cfg := c.Config
-	valSet, batches, h, steps, err := startFit(images, &cfg, cfg.batchOptions(true))
-	if err != nil {
-		return nil, err
+	names := []string{"loss", "accuracy"}
+	for _, m := range c.Config.Metrics {
+		names = append(names, m.Name)
 	}
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		start := time.Now()
-		bar := progress.New(cfg.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), int64(steps))
-		means, err := c.trainEpoch(batches, epoch, bar)
-		if err != nil {
-			bar.Finish(0, "failed")
-			return h, err
-		}
-		h.Loss = append(h.Loss, means[0])
-		h.Accuracy = append(h.Accuracy, means[1])
-		for i, m := range cfg.Metrics {
-			h.Metrics[m.Name] = append(h.Metrics[m.Name], means[2+i])
-		}
-		status := fmt.Sprintf("loss %.4f  accuracy %.4f", means[0], means[1])
-		if valSet != nil {
-			val, err := c.evaluate(valSet)
-			if err != nil {
-				return h, fmt.Errorf("fit: epoch %d: validation: %w", epoch, err)
-			}
-			h.ValLoss = append(h.ValLoss, val[0])
-			h.ValAccuracy = append(h.ValAccuracy, val[1])
-			for i, m := range cfg.Metrics {
-				h.Metrics["val_"+m.Name] = append(h.Metrics["val_"+m.Name], val[2+i])
-			}
-			status += fmt.Sprintf("  val_loss %.4f  val_accuracy %.4f", val[0], val[1])
-		}
-		h.Seconds = append(h.Seconds, time.Since(start).Seconds())
-		bar.Finish(int64(steps), fmt.Sprintf("%s  (%.1f s)", status, h.Seconds[epoch-1]))
-	}
-	return h, nil
-}
-
-// trainEpoch runs one epoch and returns the means over its examples of the
-// loss, the accuracy and the extra metrics.
-func (c *Classifier) trainEpoch(batches *datasets.Batches, epoch int, bar progress.Bar) ([]float64, error) {
-	var mean weightedMeans
-	step := 0
-	for batch, err := range batches.Iter() {
-		if err != nil {
-			return nil, err
-		}
-		step++
-		size := batch.Inputs[0].Shape().Dimensions[0]
-		metrics, err := c.trainer.TrainStep(batch)
-		if err != nil {
-			return nil, fmt.Errorf("fit: epoch %d, step %d: %w", epoch, step, err)
-		}
-		// metrics: the loss, its moving average (not used), the accuracy
-		// and the extra metrics.
-		values := append([]float64{scalar(metrics[0])}, scalars(metrics[2:])...)
-		if loss := values[0]; math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, fmt.Errorf("fit: epoch %d, step %d: the loss is %v; training stopped (look for log 0, exp overflow or a learning rate too large)", epoch, step, loss)
-		}
-		mean.add(values, size)
-		bar.Update(int64(step), fmt.Sprintf("loss %.4f  accuracy %.4f", mean.value(0), mean.value(1)))
-	}
-	if mean.weight == 0 {
-		return nil, fmt.Errorf("fit: epoch %d: the training set yielded no batches", epoch)
-	}
-	return mean.values(), nil
+	return fitEpochs(epochRun{
+		trainer: c.trainer, config: c.Config, batches: c.Config.batchOptions(true), eval: c.evaluate,
+		// TrainStep's metrics: the loss, its moving average (not used), the
+		// accuracy and the extra metrics.
+		values: func(metrics []*tensors.Tensor) []float64 {
+			return append([]float64{scalar(metrics[0])}, scalars(metrics[2:])...)
+		},
+		names: names, accuracy: true,
+		status: func(v []float64, prefix string) string {
+			return fmt.Sprintf("%sloss %.4f  %saccuracy %.4f", prefix, v[0], prefix, v[1])
+		},
+	}, images)
 }
 
 // Result is the evaluation of a classifier on a data set.
@@ -280,25 +228,4 @@ func scalar(t *tensors.Tensor) float64 {
 		return v
 	}
 	panic(fmt.Sprintf("fit: metric of shape %s is not a float scalar", t.Shape()))
-}
-
-// startFit splits images into the training set and, with a validation split,
-// the validation set (the last fraction, as Keras does), and returns the
-// latter, the shuffled batches of the former, an empty History and the
-// number of steps per epoch: what Fit of every model starts with.
-func startFit(images *datasets.Images, cfg *Config, opts datasets.BatchOptions) (valSet *datasets.Images, batches *datasets.Batches, h *History, steps int, err error) {
-	fitSet := images
-	if cfg.ValidationSplit > 0 {
-		if fitSet, valSet, err = images.Split(cfg.ValidationSplit); err != nil {
-			return nil, nil, nil, 0, err
-		}
-	}
-	if batches, err = datasets.NewBatches(fitSet, opts); err != nil {
-		return nil, nil, nil, 0, err
-	}
-	h = &History{TrainImages: fitSet.Len(), Metrics: map[string][]float64{}}
-	if valSet != nil {
-		h.ValImages = valSet.Len()
-	}
-	return valSet, batches, h, (fitSet.Len() + cfg.BatchSize - 1) / cfg.BatchSize, nil
 }

@@ -153,6 +153,14 @@ func testFit(t *testing.T, backend compute.Backend) {
 	if r2.Accuracy != r.Accuracy || math.Abs(r2.Loss-r.Loss) > 1e-6 || !reflect.DeepEqual(lh.Loss, h.Loss) {
 		t.Errorf("loaded classifier: %+v, want %+v; history %v", r2, r, lh.Loss)
 	}
+	// The card says what the checkpoint holds: a classifier's does not load
+	// as a generative model, and a folder without a card is no checkpoint.
+	if _, err := LoadCheckpoint(dir, model.NewStore(), KindGenerative, nil, nil); err == nil || !strings.Contains(err.Error(), `holds a "classifier" model`) {
+		t.Errorf("a classifier's checkpoint loaded as a generative model's: %v", err)
+	}
+	if _, _, err := Load(backend, mlp, config(), t.TempDir()); err == nil || !strings.Contains(err.Error(), CardFile) {
+		t.Errorf("Load of an empty folder: %v", err)
+	}
 }
 
 func TestFitStopsOnNaN(t *testing.T) {

@@ -3,18 +3,13 @@ package fit
 import (
 	"errors"
 	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/metric"
-	"github.com/klcourse/klcourse/internal/progress"
 	"github.com/klcourse/klcourse/pkg/datasets"
 )
 
@@ -98,62 +93,13 @@ func (g *Generative) batchOptions(shuffle bool) datasets.BatchOptions {
 // Config.ValidationSplit of them for validation, and returns the History. On
 // an error it returns the History of the epochs completed so far with it.
 func (g *Generative) Fit(images *datasets.Images) (*History, error) {
-	cfg := g.Config
-	valSet, batches, h, steps, err := startFit(images, &cfg, g.batchOptions(true))
-	if err != nil {
-		return nil, err
-	}
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		start := time.Now()
-		bar := progress.New(cfg.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), int64(steps))
-		var mean weightedMeans
-		step := 0
-		for batch, err := range batches.Iter() {
-			if err != nil {
-				bar.Finish(0, "failed")
-				return h, err
-			}
-			step++
-			size := batch.Inputs[0].Shape().Dimensions[0]
-			metrics, err := g.trainer.TrainStep(batch)
-			if err != nil {
-				bar.Finish(0, "failed")
-				return h, fmt.Errorf("fit: epoch %d, step %d: %w", epoch, step, err)
-			}
-			values := scalars(metrics[2:]) // [loss, moving average, terms…]
-			if loss := values[0]; math.IsNaN(loss) || math.IsInf(loss, 0) {
-				bar.Finish(0, "failed")
-				return h, fmt.Errorf("fit: epoch %d, step %d: the loss is %v; training stopped (look for log 0, exp overflow or a learning rate too large)", epoch, step, loss)
-			}
-			mean.add(values, size)
-			bar.Update(int64(step), g.status(mean.values(), ""))
-		}
-		if mean.weight == 0 {
-			bar.Finish(0, "failed")
-			return h, fmt.Errorf("fit: epoch %d: the training set yielded no batches", epoch)
-		}
-		means := mean.values()
-		h.Loss = append(h.Loss, means[0])
-		for i, name := range g.Terms[1:] {
-			h.Metrics[name] = append(h.Metrics[name], means[i+1])
-		}
-		status := g.status(means, "")
-		if valSet != nil {
-			val, err := g.evaluate(valSet)
-			if err != nil {
-				bar.Finish(0, "failed")
-				return h, fmt.Errorf("fit: epoch %d: validation: %w", epoch, err)
-			}
-			h.ValLoss = append(h.ValLoss, val[0])
-			for i, name := range g.Terms[1:] {
-				h.Metrics["val_"+name] = append(h.Metrics["val_"+name], val[i+1])
-			}
-			status += "  " + g.status(val, "val_")
-		}
-		h.Seconds = append(h.Seconds, time.Since(start).Seconds())
-		bar.Finish(int64(steps), fmt.Sprintf("%s  (%.1f s)", status, h.Seconds[epoch-1]))
-	}
-	return h, nil
+	return fitEpochs(epochRun{
+		trainer: g.trainer, config: g.Config, batches: g.batchOptions(true), eval: g.evaluate,
+		// TrainStep's metrics: the loss, its moving average, the terms.
+		values: func(metrics []*tensors.Tensor) []float64 { return scalars(metrics[2:]) },
+		names:  g.Terms,
+		status: g.status,
+	}, images)
 }
 
 func (g *Generative) status(values []float64, prefix string) string {
@@ -185,10 +131,10 @@ func (g *Generative) evaluate(images *datasets.Images) ([]float64, error) {
 	return evaluateMeans(g.trainer, images, g.batchOptions(false))
 }
 
-// Save writes the model's weights and the history (if not nil) to dir, as
-// Classifier.Save does.
+// Save writes the model's weights and the history (if not nil) to dir
+// with SaveCheckpoint.
 func (g *Generative) Save(dir string, h *History) error {
-	return saveStore(g.Store, dir, h)
+	return SaveCheckpoint(dir, g.Store, Card{Kind: KindGenerative, History: historyOrNil(h)})
 }
 
 // LoadWeights replaces the model's weights (and the state of its random
@@ -197,13 +143,8 @@ func (g *Generative) Save(dir string, h *History) error {
 // load_weights do. The optimizer's state is not part of a saved set of
 // weights when the model was saved before training.
 func (g *Generative) LoadWeights(dir string) error {
-	if _, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("fit: loading weights: %w", err)
-	}
-	if _, err := checkpoint.Load(g.Store).Dir(dir).Immediate().Done(); err != nil {
-		return fmt.Errorf("fit: loading %s: %w", dir, err)
-	}
-	return nil
+	_, err := LoadCheckpoint(dir, g.Store, KindGenerative, nil, nil)
+	return err
 }
 
 // Initialise creates the model's weights from Config.Seed by evaluating it
@@ -220,14 +161,7 @@ func LoadGenerative(backend compute.Backend, fn TermsFn, terms []string, cfg Con
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := g.LoadWeights(dir); err != nil {
-		return nil, nil, err
-	}
-	path := filepath.Join(dir, HistoryFile)
-	if _, err := os.Stat(path); os.IsNotExist(err) {
-		return g, nil, nil
-	}
-	h, err := LoadHistory(path)
+	h, err := loadWithHistory(dir, g.Store, KindGenerative)
 	if err != nil {
 		return nil, nil, err
 	}

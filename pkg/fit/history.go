@@ -1,9 +1,7 @@
 package fit
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/klcourse/klcourse/internal/safefile"
 )
@@ -48,26 +46,24 @@ func (h *History) ImagesPerSecond() float64 {
 }
 
 // Save writes the history as JSON to path.
-func (h *History) Save(path string) error {
-	data, err := json.MarshalIndent(h, "", " ")
-	if err != nil {
-		return err
-	}
-	return safefile.WriteBytes(path, append(data, '\n'))
-}
+func (h *History) Save(path string) error { return safefile.WriteJSON(path, h) }
 
 // LoadHistory reads a history saved by History.Save.
 func LoadHistory(path string) (*History, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	var h History
+	if err := safefile.ReadJSON(path, &h); err != nil {
 		return nil, err
 	}
-	var h History
-	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("%s: not a training history: %w", path, err)
-	}
-	if (len(h.Accuracy) != 0 && len(h.Accuracy) != len(h.Loss)) || len(h.Seconds) != len(h.Loss) {
-		return nil, fmt.Errorf("%s: inconsistent history: %d losses, %d accuracies, %d epoch times", path, len(h.Loss), len(h.Accuracy), len(h.Seconds))
+	if err := h.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &h, nil
+}
+
+// check reports a history whose per-epoch records disagree in length.
+func (h *History) check() error {
+	if (len(h.Accuracy) != 0 && len(h.Accuracy) != len(h.Loss)) || len(h.Seconds) != len(h.Loss) {
+		return fmt.Errorf("inconsistent history: %d losses, %d accuracies, %d epoch times", len(h.Loss), len(h.Accuracy), len(h.Seconds))
+	}
+	return nil
 }

@@ -66,19 +66,7 @@ func TestMinimizerRunFitsALine(t *testing.T) {
 // on L(w) = (w − 5)², from w = 0, a step moves w by lr·2(5 − w), so the
 // rates can be read off the moves.
 func TestMinimizerSetLearningRate(t *testing.T) {
-	b := goBackend(t)
-	store := model.NewStore()
-	w, err := store.RootScope().CreateVariable("w", tensors.FromScalar(float64(0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss := func(scope *model.Scope, in []*graph.Node) (*graph.Node, []*graph.Node) {
-		return graph.Square(graph.AddScalar(w.NodeValue(in[0].Graph()), -5)), nil
-	}
-	m, err := NewMinimizer(b, store, loss, optimizer.StochasticGradientDescent().WithLearningRate(0.1).WithDecay(false).Done())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, w := quadratic(t, 0.1)
 	if err := m.SetLearningRate(0.2); err == nil {
 		t.Error("SetLearningRate before the first step: no error")
 	}

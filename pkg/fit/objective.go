@@ -3,9 +3,7 @@ package fit
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
@@ -13,8 +11,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
-
-	"github.com/klcourse/klcourse/internal/progress"
 )
 
 // ObjectiveFn is a training objective without a data set: the variational
@@ -42,7 +38,7 @@ func NewMinimizer(backend compute.Backend, store *model.Store, objective Objecti
 		return nil, errors.New("fit.NewMinimizer: backend, store and objective are required")
 	}
 	if opt == nil {
-		opt = optimizer.Adam().LearningRate(1e-3).Epsilon(1e-8).Done()
+		opt = Adam(1e-3)
 	}
 	m := &Minimizer{Backend: backend, Store: store}
 	var err error
@@ -122,24 +118,6 @@ func (m *Minimizer) learningRateVar() *model.Variable {
 // Steps is the number of steps run so far.
 func (m *Minimizer) Steps() int { return m.steps }
 
-// StepRecord is the history of Minimizer.Run: the mean loss over each window of
-// Every steps and the wall time of the whole run.
-type StepRecord struct {
-	Every   int       `json:"every"`
-	Loss    []float64 `json:"loss"`
-	Seconds float64   `json:"seconds"`
-	Steps   int       `json:"steps"`
-}
-
-// StepAxis returns the step at the end of each window of Loss.
-func (r *StepRecord) StepAxis() []float64 {
-	out := make([]float64, len(r.Loss))
-	for i := range out {
-		out[i] = float64(min((i+1)*r.Every, r.Steps))
-	}
-	return out
-}
-
 // Seed makes the store's initial weights and its random numbers reproducible:
 // the weights a Minimizer creates on its first step are drawn from seed. seed
 // must not be 0, which GoMLX takes as non-deterministic.
@@ -151,46 +129,9 @@ func Seed(store *model.Store, seed int64) error {
 	return store.SetRNGStateFromSeed(seed)
 }
 
-// Run runs n steps, drawing the inputs of step i (from 1) with batch(i) — the
-// loop of models whose loss is an expectation over noise drawn afresh (a
-// diffusion model's time steps and noise, a flow's latent samples), for
-// which an epoch over a fixed set of batches has no meaning. It records the
-// mean loss of every window of every steps; out, when not nil, shows a
-// progress bar. On an error (a NaN loss among them) it returns the record so
-// far.
-func (m *Minimizer) Run(n, every int, batch func(step int) ([]*tensors.Tensor, error), out io.Writer) (*StepRecord, error) {
-	if n < 1 || every < 1 {
-		return nil, fmt.Errorf("fit.Minimizer.Run: %d steps, windows of %d; want at least 1 of each", n, every)
-	}
-	rec := &StepRecord{Every: every}
-	bar := progress.New(out, "training", int64(n))
-	start := time.Now()
-	sum, count := 0.0, 0
-	for i := 1; i <= n; i++ {
-		inputs, err := batch(i)
-		if err != nil {
-			bar.Finish(int64(i-1), "failed")
-			return rec, err
-		}
-		args := make([]any, len(inputs))
-		for k, t := range inputs {
-			args[k] = t
-		}
-		loss, _, err := m.Step(args...)
-		if err != nil {
-			bar.Finish(int64(i-1), "failed")
-			return rec, err
-		}
-		rec.Steps = i
-		sum += loss
-		count++
-		if count == every || i == n {
-			rec.Loss = append(rec.Loss, sum/float64(count))
-			bar.Update(int64(i), fmt.Sprintf("loss %.4f", sum/float64(count)))
-			sum, count = 0, 0
-		}
-	}
-	rec.Seconds = time.Since(start).Seconds()
-	bar.Finish(int64(n), fmt.Sprintf("loss %.4f  (%.1f s)", rec.Loss[len(rec.Loss)-1], rec.Seconds))
-	return rec, nil
+// Adam is the course's Adam for the models trained by steps: GoMLX's, at
+// learning rate lr with PyTorch's ε = 1e-8 (Keras's 1e-7 is a Classifier's
+// default).
+func Adam(lr float64) optimizer.Interface {
+	return optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 }

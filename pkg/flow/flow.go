@@ -1,11 +1,8 @@
 package flow
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"os"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -14,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/klcourse/klcourse/internal/rng"
-	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/phi4"
 )
 
@@ -444,67 +441,60 @@ func (f *Flow) LogQ(phis [][]float64) ([]float64, error) {
 	return logQ, nil
 }
 
-// saved is the file format of Save: the configuration and the weights.
-type saved struct {
-	Config  Config
-	Weights map[string][]float64
-}
+// CheckpointKind is the kind of model on the card of a flow's checkpoint.
+const CheckpointKind = "flow"
 
-// Save writes the configuration and weights as JSON to path.
-func (f *Flow) Save(path string) error {
-	s := saved{Config: f.Config, Weights: map[string][]float64{}}
-	for l, layer := range f.convs {
-		for c, cv := range layer {
-			for _, v := range []*model.Variable{cv.w, cv.b} {
-				t, err := v.Value()
-				if err != nil {
-					return err
-				}
-				s.Weights[fmt.Sprintf("%d/%d/%s", l, c, v.Name())] = flatFloat64(t)
-			}
+// Save writes the flow to dir in pkg/fit's checkpoint format, replacing
+// what was there: its weights, and its Config on the card. Nothing else of
+// the store is saved — not the optimiser's state, so that training a loaded
+// flow starts Adam afresh, as training a new one does.
+func (f *Flow) Save(dir string) error {
+	weights := map[*model.Variable]bool{}
+	for _, layer := range f.convs {
+		for _, cv := range layer {
+			weights[cv.w], weights[cv.b] = true, true
 		}
 	}
-	return safefile.Write(path, func(w io.Writer) error { return json.NewEncoder(w).Encode(s) }, nil)
+	var others []*model.Variable
+	for v := range f.Store.IterVariables() {
+		if !weights[v] {
+			others = append(others, v)
+		}
+	}
+	return fit.SaveCheckpoint(dir, f.Store, fit.Card{Kind: CheckpointKind, Model: f.Config}, others...)
 }
 
-func flatFloat64(t *tensors.Tensor) []float64 {
-	if t.DType() == dtypes.Float64 {
-		return tensors.MustCopyFlatData[float64](t)
+// Load reads a flow written by Save in dir.
+func Load(backend compute.Backend, dir string) (*Flow, error) {
+	var cfg Config
+	if _, err := fit.ReadCard(dir, CheckpointKind, &cfg, nil); err != nil {
+		return nil, fmt.Errorf("flow: %w", err)
 	}
-	x := tensors.MustCopyFlatData[float32](t)
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
-}
-
-// Load reads a flow written by Save.
-func Load(backend compute.Backend, path string) (*Flow, error) {
-	data, err := os.ReadFile(path)
+	f, err := New(backend, cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("flow: %s: %w", dir, err)
 	}
-	var s saved
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("flow: %s: not a saved flow: %w", path, err)
+	// New created the weights, which GoMLX v0.28.8's immediate load leaves
+	// as they are: the checkpoint loads into a store of its own, and the
+	// weights are copied from there.
+	saved := model.NewStore()
+	if _, err := fit.LoadCheckpoint(dir, saved, CheckpointKind, nil, nil); err != nil {
+		return nil, fmt.Errorf("flow: %w", err)
 	}
-	f, err := New(backend, s.Config)
-	if err != nil {
-		return nil, fmt.Errorf("flow: %s: %w", path, err)
-	}
-	for l, layer := range f.convs {
-		for c, cv := range layer {
-			for _, v := range []*model.Variable{cv.w, cv.b} {
-				key := fmt.Sprintf("%d/%d/%s", l, c, v.Name())
-				w, ok := s.Weights[key]
-				if !ok || len(w) != v.Shape().Size() {
-					return nil, fmt.Errorf("flow: %s: weights %q missing or of the wrong size", path, key)
-				}
-				if err := v.SetValue(tensorOf(s.Config.DType, w, v.Shape().Dimensions...)); err != nil {
-					return nil, err
-				}
-			}
+	for v := range f.Store.IterVariables() {
+		s := saved.GetVariable(v.Path())
+		if s == nil {
+			return nil, fmt.Errorf("flow: %s: no weights %s", dir, v.Path())
+		}
+		t, err := s.Value()
+		if err != nil {
+			return nil, fmt.Errorf("flow: %s: %w", dir, err)
+		}
+		if !t.Shape().Equal(v.Shape()) {
+			return nil, fmt.Errorf("flow: %s: weights %s shaped %s, want %s", dir, v.Path(), t.Shape(), v.Shape())
+		}
+		if err := v.SetValue(t); err != nil {
+			return nil, err
 		}
 	}
 	return f, nil

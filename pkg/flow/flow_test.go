@@ -3,6 +3,7 @@ package flow
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -395,9 +396,18 @@ func TestIndependenceMetropolisIsExact(t *testing.T) {
 	}
 }
 
+// A saved flow loads with the same log q, and without the optimiser's
+// state of the run that trained it.
 func TestSaveLoad(t *testing.T) {
 	f := small(t, testbackends.Go(t))
-	path := filepath.Join(t.TempDir(), "flow.json")
+	tr, err := NewTrainer(f, phi4.Theory{L: f.Config.L, M2: -4, Lambda: 8}, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Step(rng.New(1, 2), 4); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "flow")
 	if err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +421,20 @@ func TestSaveLoad(t *testing.T) {
 	if err != nil || a[0] != b[0] {
 		t.Errorf("log q %v before saving, %v after (%v)", a, b, err)
 	}
-	if _, err := Load(f.Backend, filepath.Join(t.TempDir(), "none.json")); err == nil {
+	nf, ng := 0, 0
+	for range f.Store.IterVariables() {
+		nf++
+	}
+	for v := range g.Store.IterVariables() {
+		ng++
+		if strings.Contains(v.Path(), "optimizer") {
+			t.Errorf("the loaded flow has the optimiser's variable %s", v.Path())
+		}
+	}
+	if want := 2 * f.Config.Layers * (len(f.Config.Hidden) + 1); ng != want || nf <= ng {
+		t.Errorf("the trained flow has %d variables, the loaded one %d; want its %d weights and biases", nf, ng, want)
+	}
+	if _, err := Load(f.Backend, filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("Load of a missing file succeeded")
 	}
 }

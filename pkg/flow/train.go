@@ -1,20 +1,15 @@
 package flow
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"time"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
-	"github.com/klcourse/klcourse/internal/progress"
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/fit"
@@ -73,22 +68,14 @@ type History struct {
 // Save writes the history as JSON to path (through a temporary file, so a
 // failed write loses nothing).
 func (h *History) Save(path string) error {
-	data, err := json.Marshal(h)
-	if err != nil {
-		return err
-	}
-	return safefile.WriteBytes(path, data)
+	return safefile.WriteJSON(path, h)
 }
 
 // LoadHistory reads a history written by History.Save.
 func LoadHistory(path string) (*History, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	h := &History{}
-	if err := json.Unmarshal(data, h); err != nil {
-		return nil, fmt.Errorf("flow: %s: not a training history: %w", path, err)
+	if err := safefile.ReadJSON(path, h); err != nil {
+		return nil, fmt.Errorf("flow: not a training history: %w", err)
 	}
 	if len(h.Loss) == 0 || len(h.ESS) != len(h.Loss) || len(h.Acceptance) != len(h.Loss) || len(h.BatchESS) != len(h.Loss) {
 		return nil, fmt.Errorf("flow: %s: a training history needs equally long, non-empty Loss, ESS, Acceptance and BatchESS (got %d, %d, %d, %d)", path, len(h.Loss), len(h.ESS), len(h.Acceptance), len(h.BatchESS))
@@ -116,7 +103,7 @@ func NewTrainer(f *Flow, theory phi4.Theory, lr float64) (*Trainer, error) {
 	if !(lr > 0) {
 		return nil, fmt.Errorf("flow: learning rate %g, want > 0", lr)
 	}
-	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
+	opt := fit.Adam(lr)
 	m, err := fit.NewMinimizer(f.Backend, f.Store, func(_ *model.Scope, in []*Node) (*Node, []*Node) {
 		phi, logQ := f.SampleGraph(in[0])
 		action := actionGraph(theory, phi)
@@ -167,56 +154,52 @@ func Train(f *Flow, theory phi4.Theory, cfg TrainConfig) (*History, error) {
 	src := rng.New(cfg.Seed, 0x7a1)
 	evalSrc := rng.New(cfg.Seed, 0xe7a1)
 	h := &History{}
-	bar := progress.New(cfg.Progress, "reverse KL", int64(cfg.Eras*cfg.StepsPerEra))
-	start := time.Now()
-	var trainTime time.Duration
-	for era := 1; era <= cfg.Eras; era++ {
-		sum, sumESS := 0.0, 0.0
-		t0 := time.Now()
-		for step := 1; step <= cfg.StepsPerEra; step++ {
-			// GoMLX's optimizer creates the rate variable, at cfg.LearningRate,
-			// when the first step builds the graph — but in a store trained
-			// before it reuses the variable, at whatever rate that run left:
-			// the first step resets it there, and an annealed run sets it
-			// before every later step.
-			k := len(h.StepLoss)
-			if (k == 0 && tr.min.LearningRate() != 0) || (k > 0 && cfg.FinalLearningRate > 0) {
-				lr := cfg.LearningRate
-				if cfg.FinalLearningRate > 0 {
-					n := float64(cfg.Eras * cfg.StepsPerEra)
-					lr = cfg.FinalLearningRate + (cfg.LearningRate-cfg.FinalLearningRate)*(1+math.Cos(math.Pi*float64(k)/n))/2
-				}
-				if err := tr.min.SetLearningRate(lr); err != nil {
-					return h, err
-				}
-			}
-			loss, ess, err := tr.StepESS(src, cfg.Batch)
-			if err != nil {
-				bar.Finish(int64(len(h.StepLoss)), "failed")
-				return h, fmt.Errorf("flow: era %d: %w", era, err)
-			}
+	n := cfg.Eras * cfg.StepsPerEra
+	schedule := fit.Constant(cfg.LearningRate)
+	if cfg.FinalLearningRate > 0 {
+		schedule = fit.Cosine(cfg.LearningRate, cfg.FinalLearningRate, n)
+	}
+	sum, sumESS := 0.0, 0.0
+	rec, err := tr.min.Loop(fit.Loop{
+		Steps: n, Era: cfg.StepsPerEra,
+		Name: "reverse KL", Progress: cfg.Progress,
+		Inputs: func(int) ([]*tensors.Tensor, error) {
+			return []*tensors.Tensor{f.Noise(src, cfg.Batch)}, nil
+		},
+		// In a store trained before, GoMLX's optimizer reuses the rate
+		// variable at whatever rate that run left: the schedule resets it
+		// at the first step, and an annealed run sets it at every step.
+		LearningRate: schedule,
+		OnStep: func(_ int, loss float64, extras []*tensors.Tensor) error {
+			ess := ESS(tensors.MustCopyFlatData[float64](extras[0]))
 			h.StepLoss = append(h.StepLoss, loss)
 			h.StepESS = append(h.StepESS, ess)
 			sum += loss
 			sumESS += ess
-		}
-		trainTime += time.Since(t0)
-		s, err := f.Sample(theory, evalSrc, cfg.EvalBatch)
-		if err != nil {
-			return h, err
-		}
-		logW := s.LogW()
-		_, acc := IndependenceMetropolis(logW, evalSrc)
-		h.Loss = append(h.Loss, sum/float64(cfg.StepsPerEra))
-		h.BatchESS = append(h.BatchESS, sumESS/float64(cfg.StepsPerEra))
-		h.ESS = append(h.ESS, ESS(logW))
-		h.Acceptance = append(h.Acceptance, acc)
-		h.LearningRate = append(h.LearningRate, tr.min.LearningRate())
-		bar.Update(int64(len(h.StepLoss)), fmt.Sprintf("era %d/%d  loss %.3f  batch ESS %.3f  ESS %.3f  acceptance %.3f", era, cfg.Eras, h.Loss[era-1], h.BatchESS[era-1], h.ESS[era-1], acc))
+			return nil
+		},
+		OnEra: func(e fit.Era) (string, error) {
+			s, err := f.Sample(theory, evalSrc, cfg.EvalBatch)
+			if err != nil {
+				return "", err
+			}
+			logW := s.LogW()
+			_, acc := IndependenceMetropolis(logW, evalSrc)
+			h.Loss = append(h.Loss, sum/float64(cfg.StepsPerEra))
+			h.BatchESS = append(h.BatchESS, sumESS/float64(cfg.StepsPerEra))
+			h.ESS = append(h.ESS, ESS(logW))
+			h.Acceptance = append(h.Acceptance, acc)
+			h.LearningRate = append(h.LearningRate, tr.min.LearningRate())
+			sum, sumESS = 0, 0
+			k := e.Era - 1
+			return fmt.Sprintf("era %d/%d  loss %.3f  batch ESS %.3f  ESS %.3f  acceptance %.3f", e.Era, e.Eras, h.Loss[k], h.BatchESS[k], h.ESS[k], acc), nil
+		},
+	})
+	if err != nil {
+		return h, fmt.Errorf("flow: era %d: %w", len(h.StepLoss)/cfg.StepsPerEra+1, err)
 	}
-	h.Seconds = time.Since(start).Seconds()
-	h.StepsPerSecond = float64(len(h.StepLoss)) / trainTime.Seconds()
-	bar.Finish(int64(len(h.StepLoss)), fmt.Sprintf("loss %.3f  ESS %.3f  acceptance %.3f  (%.0f s)", h.Loss[cfg.Eras-1], h.ESS[cfg.Eras-1], h.Acceptance[cfg.Eras-1], h.Seconds))
+	h.Seconds = rec.Seconds
+	h.StepsPerSecond = float64(len(h.StepLoss)) / rec.TrainSeconds
 	return h, nil
 }
 

@@ -3,13 +3,14 @@ package rbm
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/klcourse/klcourse/internal/rng"
 )
 
 // Schedule returns the inverse temperatures 0 = β_0 < … < β_K = 1 of
@@ -157,10 +158,10 @@ type aisRun struct {
 // (independent pixels, p(v_i = 1) = σ(b_A,i)), with zero log-weights, and
 // compiles the stepper for per temperatures per call.
 func newAISRun(backend compute.Backend, p *Params, base []float64, chains, per int, seed uint64) (*aisRun, error) {
-	rng := rand.New(rand.NewPCG(seed, 0xa15))
+	rnd := rng.MathRand(seed, 0xa15)
 	v := make([]float32, chains*p.Visible)
 	for n := range v {
-		if rng.Float64() < 1/(1+math.Exp(-base[n%p.Visible])) {
+		if rnd.Float64() < 1/(1+math.Exp(-base[n%p.Visible])) {
 			v[n] = 1
 		}
 	}

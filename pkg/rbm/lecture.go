@@ -1,23 +1,24 @@
 package rbm
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/course"
 	"github.com/klcourse/klcourse/pkg/datasets"
+	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/plots"
 )
 
@@ -34,10 +35,10 @@ func Pixels(im *datasets.Images) []float32 {
 // drawn with the seed: the fixed binarised test set on which likelihoods are
 // compared.
 func Binarize(x []float32, seed uint64) []float32 {
-	rng := rand.New(rand.NewPCG(seed, 0xb1))
+	rnd := rng.MathRand(seed, 0xb1)
 	out := make([]float32, len(x))
 	for i, p := range x {
-		if rng.Float32() < p {
+		if rnd.Float32() < p {
 			out[i] = 1
 		}
 	}
@@ -78,10 +79,10 @@ func TestLikelihood(backend compute.Backend, p *Params, data []float32, cfg AISC
 // computed it.
 func SavedTestLikelihood(backend compute.Backend, dir string, p *Params, data []float32, cfg AISConfig) (Likelihood, error) {
 	path := filepath.Join(dir, "final.json")
-	if b, err := os.ReadFile(path); err == nil {
+	if _, err := os.Stat(path); err == nil {
 		var l Likelihood
-		if err := json.Unmarshal(b, &l); err != nil {
-			return l, fmt.Errorf("rbm: %s: %w", path, err)
+		if err := safefile.ReadJSON(path, &l); err != nil {
+			return l, fmt.Errorf("rbm: %w", err)
 		}
 		return l, nil
 	}
@@ -91,11 +92,7 @@ func SavedTestLikelihood(backend compute.Backend, dir string, p *Params, data []
 		return l, err
 	}
 	l.Seconds = time.Since(start).Seconds()
-	b, err := json.Marshal(l)
-	if err != nil {
-		return l, err
-	}
-	return l, safefile.WriteBytes(path, b)
+	return l, safefile.WriteJSON(path, l)
 }
 
 // Epoch is one epoch of a training run.
@@ -124,9 +121,10 @@ func (h *History) Series(f func(Epoch) float64) (x, y []float64) {
 // Run trains from init for epochs epochs on train (pixel intensities, or
 // binary), and after every epoch estimates the mean log-likelihood of the
 // binary test data with AIS (eval); it prints a line per epoch to out. The
-// parameters and the history are saved in dir (params.json, history.json),
-// and a later call with the same dir loads them instead of training again —
-// GoNB runs each cell as a new program.
+// epochs are eras of pkg/fit's step loop, the AIS its era hook. The
+// parameters and the history are saved in dir as a pkg/fit checkpoint
+// (replacing what was there), and a later call with the same dir loads them
+// instead of training again — GoNB runs each cell as a new program.
 func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, test []float32, epochs int, eval AISConfig, out io.Writer) (*Params, *History, error) {
 	if p, h, err := LoadRun(dir); err == nil && len(h.Epochs) == epochs {
 		fmt.Fprintf(out, "%s: loaded the trained RBM from %s\n", h.Name, course.RunLabel(dir))
@@ -138,54 +136,72 @@ func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, t
 	}
 	h := &History{Name: cfg.Name()}
 	var p *Params
-	for e := 1; e <= epochs; e++ {
-		start := time.Now()
-		stats, err := t.Epoch(train)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cfg.Name(), err)
-		}
-		secs := time.Since(start).Seconds()
+	// The step loop of pkg/fit, an era per epoch; AIS runs after each.
+	err = t.epochs(train, epochs, func(stats EpochStats, era fit.Era) error {
+		var err error
 		if p, err = t.Params(); err != nil {
-			return nil, nil, err
+			return err
 		}
-		eval.Seed = cfg.Seed + uint64(e)
+		eval.Seed = cfg.Seed + uint64(era.Era)
 		ll, err := TestLikelihood(backend, p, test, eval)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		h.Epochs = append(h.Epochs, Epoch{Epoch: e, EpochStats: stats, Test: ll, Seconds: secs})
+		h.Epochs = append(h.Epochs, Epoch{Epoch: era.Era, EpochStats: stats, Test: ll, Seconds: era.Seconds})
 		fmt.Fprintf(out, "%s epoch %2d (%4.1f s): surrogate loss %+7.3f   reconstruction error %6.2f   test log-likelihood %s\n",
-			cfg.Name(), e, secs, stats.Loss, stats.ReconError, ll)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, err
-	}
-	if err := p.Save(filepath.Join(dir, "params.json")); err != nil {
-		return nil, nil, err
-	}
-	b, err := json.MarshalIndent(h, "", " ")
+			cfg.Name(), era.Era, era.Seconds, stats.Loss, stats.ReconError, ll)
+		return nil
+	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", cfg.Name(), err)
 	}
-	if err := safefile.WriteBytes(filepath.Join(dir, "history.json"), b); err != nil {
+	if err := saveRun(dir, t, h); err != nil {
 		return nil, nil, err
 	}
 	return p, h, nil
 }
 
+// CheckpointKind is the kind of model on the card of the checkpoint Run
+// writes.
+const CheckpointKind = "rbm"
+
+// saveRun writes the trained RBM to dir in pkg/fit's checkpoint format: its
+// weights and biases (float32, as trained), its shape (Model) on the card,
+// and the history. The rest of the trainer's store (PCD's fantasy chains,
+// the random state) is left out.
+func saveRun(dir string, t *Trainer, h *History) error {
+	scope := t.Store.RootScope().At(ScopeName)
+	params := map[*model.Variable]bool{}
+	for _, name := range []string{WeightsName, VisibleBiasName, HiddenBiasName} {
+		params[scope.GetVariable(name)] = true
+	}
+	var others []*model.Variable
+	for v := range t.Store.IterVariables() {
+		if !params[v] {
+			others = append(others, v)
+		}
+	}
+	return fit.SaveCheckpoint(dir, t.Store, fit.Card{Kind: CheckpointKind, Model: t.Model, History: h}, others...)
+}
+
 // LoadRun reads what Run saved in dir.
 func LoadRun(dir string) (*Params, *History, error) {
-	p, err := LoadParams(filepath.Join(dir, "params.json"))
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "history.json"))
-	if err != nil {
-		return nil, nil, err
-	}
+	var m Model
 	h := new(History)
-	if err := json.Unmarshal(b, h); err != nil {
-		return nil, nil, fmt.Errorf("rbm: %s: %w", filepath.Join(dir, "history.json"), err)
+	store := model.NewStore()
+	hasHistory, err := fit.LoadCheckpoint(dir, store, CheckpointKind, &m, h)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rbm: %w", err)
+	}
+	if !hasHistory {
+		return nil, nil, fmt.Errorf("rbm: %s has no training history", dir)
+	}
+	p, err := m.ParamsFromStore(store)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rbm: %s: %w", dir, err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("rbm: %s: %w", dir, err)
 	}
 	return p, h, nil
 }

@@ -1,15 +1,11 @@
 package rbm
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/bits"
-	"os"
 	"runtime"
 	"sync"
-
-	"github.com/klcourse/klcourse/internal/safefile"
 )
 
 // Params are an RBM's parameters on the host, in float64: what the exact
@@ -240,31 +236,6 @@ func (p *Params) MeanLogLikelihood(data []float64, logZ float64) (float64, error
 		s += x
 	}
 	return -s/float64(len(f)) - logZ, nil
-}
-
-// Save writes the parameters as JSON to path (through a temporary file).
-func (p *Params) Save(path string) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	return safefile.WriteBytes(path, b)
-}
-
-// LoadParams reads parameters that Save wrote.
-func LoadParams(path string) (*Params, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p := new(Params)
-	if err := json.Unmarshal(b, p); err != nil {
-		return nil, fmt.Errorf("rbm: %s is not an RBM's parameters: %w", path, err)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
 }
 
 // parallel runs f on [0, n) split into contiguous ranges, one per CPU.

@@ -3,7 +3,6 @@ package rbm
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -11,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
+	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/pkg/fit"
 )
 
@@ -18,10 +18,10 @@ import (
 // does: W from N(0, 0.01²), zero biases. The same seed gives the same
 // weights, on every backend: the way to compare training methods fairly.
 func Init(visible, hidden int, seed uint64) *Params {
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	rnd := rng.MathRand(seed, 0x5eed)
 	p := &Params{Visible: visible, Hidden: hidden, W: make([]float64, visible*hidden), B: make([]float64, visible), C: make([]float64, hidden)}
 	for i := range p.W {
-		p.W[i] = 0.01 * float64(float32(rng.NormFloat64()))
+		p.W[i] = 0.01 * float64(float32(rnd.NormFloat64()))
 	}
 	return p
 }
@@ -81,6 +81,10 @@ type EpochStats struct {
 // GoMLX's SGD at the constant Config.LearningRate; the Trainer adds what is
 // particular to RBMs: PCD's fantasy chains, the batches binarised by
 // sampling, the reconstruction error, and epochs in a seeded random order.
+// Epochs run in pkg/fit's step loop (Minimizer.Loop), an era per epoch. The
+// rows are flat float32 and each epoch's order is math/rand's permutation of
+// (Seed, epoch) through rng.MathRand, as lecture 4's numbers were computed;
+// pkg/datasets' batches visit another order, which would change them.
 type Trainer struct {
 	Model  Model
 	Config Config
@@ -116,13 +120,13 @@ func NewTrainer(backend compute.Backend, init *Params, cfg Config) (*Trainer, er
 		// The fantasy chains start from the initial model's visible marginal
 		// when W is small: Bernoulli(σ(b_i)) (noise for zero biases), or
 		// N(b, σ²).
-		rng := rand.New(rand.NewPCG(cfg.Seed, 0xfa17))
+		rnd := rng.MathRand(cfg.Seed, 0xfa17)
 		start := make([]float32, chains*init.Visible)
 		for n := range start {
 			i := n % init.Visible
 			if init.Sigma != nil {
-				start[n] = float32(init.B[i] + init.Sigma[i]*rng.NormFloat64())
-			} else if rng.Float64() < 1/(1+math.Exp(-init.B[i])) {
+				start[n] = float32(init.B[i] + init.Sigma[i]*rnd.NormFloat64())
+			} else if rnd.Float64() < 1/(1+math.Exp(-init.B[i])) {
 				start[n] = 1
 			}
 		}
@@ -196,29 +200,56 @@ func (t *Trainer) Step(batch []float32) (loss, reconError float64, err error) {
 // (fixed by Config.Seed and the epoch number), in batches of BatchSize; the
 // last n mod BatchSize rows of the shuffled order are left out of this epoch.
 func (t *Trainer) Epoch(data []float32) (EpochStats, error) {
+	var stats EpochStats
+	err := t.epochs(data, 1, func(s EpochStats, _ fit.Era) error {
+		stats = s
+		return nil
+	})
+	return stats, err
+}
+
+// epochs runs epochs epochs on data through pkg/fit's step loop, an era per
+// epoch, and calls onEpoch (when not nil) after each with the epoch's
+// statistics and its era (Era.Seconds: the training time of the epoch).
+func (t *Trainer) epochs(data []float32, epochs int, onEpoch func(EpochStats, fit.Era) error) error {
 	V, B := t.Model.Visible, t.Config.BatchSize
 	if len(data)%V != 0 || len(data)/V < B {
-		return EpochStats{}, fmt.Errorf("rbm: the training data have %d values: want a multiple of Visible = %d with at least BatchSize = %d rows", len(data), V, B)
+		return fmt.Errorf("rbm: the training data have %d values: want a multiple of Visible = %d with at least BatchSize = %d rows", len(data), V, B)
 	}
 	n := len(data) / V
-	order := rand.New(rand.NewPCG(t.Config.Seed, uint64(t.epoch)+1)).Perm(n)
-	t.epoch++
+	steps := n / B
+	var order []int
 	batch := make([]float32, B*V)
 	var stats EpochStats
-	steps := n / B
-	for s := range steps {
-		for r := range B {
-			k := order[s*B+r]
-			copy(batch[r*V:(r+1)*V], data[k*V:(k+1)*V])
-		}
-		loss, recon, err := t.Step(batch)
-		if err != nil {
-			return stats, fmt.Errorf("epoch %d, step %d: %w", t.epoch, s+1, err)
-		}
-		stats.Loss += loss / float64(steps)
-		stats.ReconError += recon / float64(steps)
-	}
-	return stats, nil
+	_, err := t.min.Loop(fit.Loop{
+		Steps: epochs * steps, Era: steps,
+		Step: func(i int) (float64, []*tensors.Tensor, error) {
+			s := (i - 1) % steps
+			if s == 0 {
+				order = rng.MathRand(t.Config.Seed, uint64(t.epoch)+1).Perm(n)
+				t.epoch++
+				stats = EpochStats{}
+			}
+			for r := range B {
+				k := order[s*B+r]
+				copy(batch[r*V:(r+1)*V], data[k*V:(k+1)*V])
+			}
+			loss, recon, err := t.Step(batch)
+			if err != nil {
+				return loss, nil, fmt.Errorf("epoch %d, step %d: %w", t.epoch, s+1, err)
+			}
+			stats.Loss += loss / float64(steps)
+			stats.ReconError += recon / float64(steps)
+			return loss, nil, nil
+		},
+		OnEra: func(e fit.Era) (string, error) {
+			if onEpoch == nil {
+				return "", nil
+			}
+			return "", onEpoch(stats, e)
+		},
+	})
+	return err
 }
 
 // Params returns the current parameters.
@@ -233,13 +264,13 @@ func Sample(backend compute.Backend, p *Params, chains int, steps []int, seed ui
 		return nil, err
 	}
 	m := p.Model()
-	rng := rand.New(rand.NewPCG(seed, 0x5a3b))
+	rnd := rng.MathRand(seed, 0x5a3b)
 	v := make([]float32, chains*p.Visible)
 	for n := range v {
 		i := n % p.Visible
 		if p.Sigma != nil {
-			v[n] = float32(p.B[i] + p.Sigma[i]*rng.NormFloat64())
-		} else if rng.IntN(2) == 1 {
+			v[n] = float32(p.B[i] + p.Sigma[i]*rnd.NormFloat64())
+		} else if rnd.IntN(2) == 1 {
 			v[n] = 1
 		}
 	}
