@@ -17,7 +17,7 @@
 //
 // A run is a folder named by its key, in a store:
 //
-//	<store>/<key>/card.json   the card: key, configuration, code hash, course
+//	<store>/<key>/run.json    the card: key, configuration, code hash, course
 //	                          version, when, how long, on what, final metrics,
 //	                          and the size and SHA-256 of every file
 //	<store>/<key>/...         the files the training wrote (weights, history)
@@ -66,8 +66,9 @@ const (
 	RootEnv = "KLCOURSE_ROOT"
 )
 
-// CardFile is the name of a run's card in its folder.
-const CardFile = "card.json"
+// CardFile is the name of a run's card in its folder (not fit's card.json:
+// a run may hold fit's checkpoints, each with its own card).
+const CardFile = "run.json"
 
 // Module is the course's module path: Spec.Packages are given relative to it.
 const Module = "github.com/klcourse/klcourse"
