@@ -90,6 +90,15 @@ func TestHitLoadsWhatTrainingWrote(t *testing.T) {
 	if again.Card.Metrics["loss"] != 1 || !strings.Contains(again.Provenance(), "from your own runs") {
 		t.Errorf("card %+v, provenance %q", again.Card, again.Provenance())
 	}
+	// A later cell finds it, even when retraining is asked for (Find never
+	// trains); a run nobody trained is an error that says what to do.
+	t.Setenv(RetrainEnv, "1")
+	if f, err := find(spec(1), root); err != nil || f.Dir != again.Dir {
+		t.Errorf("find: %v, %v", f, err)
+	}
+	if _, err := find(spec(9), root); err == nil || !strings.Contains(err.Error(), "run the cell that trains it first") {
+		t.Errorf("find of a run never trained: %v", err)
+	}
 }
 
 // TestChangesMiss: another seed, configuration, name, code of a package or

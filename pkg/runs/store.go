@@ -92,7 +92,31 @@ func Open(spec Spec) (*Run, error) {
 	return open(spec, root)
 }
 
-func open(spec Spec, root string) (*Run, error) {
+// Find returns spec's stored run, verified, from the own store or a shared
+// one, for a cell that uses a run an earlier cell trained (or loaded); it
+// does not train. The error says which cell to run when there is none.
+func Find(spec Spec) (*Run, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	return find(spec, root)
+}
+
+func find(spec Spec, root string) (*Run, error) {
+	r, err := lookup(spec, root, false)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Found {
+		return nil, fmt.Errorf("runs: no run %q of %s (%s): run the cell that trains it first", spec.Name, spec.Notebook, r.Why)
+	}
+	return r, nil
+}
+
+// lookup searches the stores for spec's run (unless retraining is asked
+// for and allowed).
+func lookup(spec Spec, root string, allowRetrain bool) (*Run, error) {
 	id, err := identity(spec, root)
 	if err != nil {
 		return nil, err
@@ -103,7 +127,7 @@ func open(spec Spec, root string) (*Run, error) {
 	}
 	r := &Run{Card: id, own: own}
 	var why []string
-	if retrain(spec.Name) {
+	if allowRetrain && retrain(spec.Name) {
 		why = append(why, fmt.Sprintf("%s asks to train it again", RetrainEnv))
 	} else {
 		for i, store := range append([]string{own}, SharedStores()...) {
@@ -124,6 +148,16 @@ func open(spec Spec, root string) (*Run, error) {
 		why = append(why, "no stored run has its key (configuration and code)")
 	}
 	r.Why = strings.Join(why, "; ")
+	return r, nil
+}
+
+func open(spec Spec, root string) (*Run, error) {
+	r, err := lookup(spec, root, true)
+	if err != nil || r.Found {
+		return r, err
+	}
+	own := r.own
+	id := r.Card
 	if err := os.MkdirAll(own, 0o755); err != nil {
 		return nil, fmt.Errorf("runs: making the store %s: %w", own, err)
 	}
