@@ -10,7 +10,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/testbackends"
 	"github.com/klcourse/klcourse/pkg/divergence"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 func goBackend(t testing.TB) compute.Backend { return testbackends.Go(t) }
@@ -168,7 +168,7 @@ func TestGraphFormulas(t *testing.T) {
 		}
 		// The critic's loss is the negated bound of BoundTerms.
 		real, fake2 := []float64{0.4, -1.2, 2}, []float64{-0.3, 0.8}
-		ev, err := klloss.Evaluate(b, func(r, f *Node) *Node { return discriminatorLoss(d, r, f) }, real, fake2)
+		ev, err := graphx.Evaluate(b, func(r, f *Node) *Node { return discriminatorLoss(d, r, f) }, real, fake2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestGraphFormulas(t *testing.T) {
 
 func eval(t *testing.T, b compute.Backend, fn func(*Node) *Node, x []float64) []float64 {
 	t.Helper()
-	ev, err := klloss.Evaluate(b, fn, x)
+	ev, err := graphx.Evaluate(b, fn, x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestGeneratorGradient(t *testing.T) {
 		return r
 	}
 	grad := func(d Divergence, kind GeneratorLoss) []float64 {
-		ev, err := klloss.Evaluate(b, func(theta, e *Node) *Node {
+		ev, err := graphx.Evaluate(b, func(theta, e *Node) *Node {
 			mu := Reshape(Slice(theta, AxisElem(0)))
 			sigma := Exp(Reshape(Slice(theta, AxisElem(1))))
 			x := Add(mu, Mul(sigma, e))
