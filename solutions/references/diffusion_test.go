@@ -6,9 +6,9 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 
+	. "github.com/klcourse/klcourse/pkg/diffusion"
 	"github.com/klcourse/klcourse/pkg/exercise"
 	"github.com/klcourse/klcourse/pkg/graphx"
-	. "github.com/klcourse/klcourse/pkg/diffusion"
 )
 
 func TestCheckQSample(t *testing.T) {

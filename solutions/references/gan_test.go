@@ -7,8 +7,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/klcourse/klcourse/pkg/exercise"
-	"github.com/klcourse/klcourse/pkg/graphx"
 	. "github.com/klcourse/klcourse/pkg/gan"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // TestGANReferencesMatchTheLecture: the critic's reference loss is minus the

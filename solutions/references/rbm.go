@@ -5,6 +5,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/klcourse/klcourse/pkg/exercise"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/rbm"
 )
 
@@ -12,12 +13,10 @@ import (
 // RBM and the contrastive-divergence loss.
 
 // rbmFreeEnergy is the reference: −b·v − Σ_j softplus(c_j + (vW)_j), with
-// the softplus max(x, 0) + log1p(e^−|x|) (the gradient is exact away from
-// x = 0, where the test inputs never are).
+// graphx.Softplus, max(x, 0) + log1p(e^−|x|) with its exact gradient σ(x).
 func rbmFreeEnergy(v, w, b, c *Node) *Node {
 	x := Add(MatMul(v, w), InsertAxes(c, 0))
-	softplus := Add(Max(x, ZerosLike(x)), Log1p(Exp(Neg(Abs(x)))))
-	return Neg(Add(ReduceSum(Mul(v, InsertAxes(b, 0)), -1), ReduceSum(softplus, -1)))
+	return Neg(Add(ReduceSum(Mul(v, InsertAxes(b, 0)), -1), ReduceSum(graphx.Softplus(x), -1)))
 }
 
 // rbmCDLoss is the reference CD loss: mean F(v) − mean F(vk), vk held
