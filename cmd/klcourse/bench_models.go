@@ -19,9 +19,9 @@ type benchModel struct {
 }
 
 var benchModels = []benchModel{
-	{"cnn", "./pkg/models", "BenchmarkCNN", 250},
-	{"vae", "./pkg/models", "BenchmarkVAE", 128},
-	{"rbm", "./pkg/models", "BenchmarkRBM", 64},
+	{"cnn", "./pkg/convnet", "BenchmarkCNN", 250},
+	{"vae", "./pkg/vae", "BenchmarkVAE", 128},
+	{"rbm", "./pkg/rbm", "BenchmarkRBM", 64},
 	{"rbm-pcd", "./pkg/rbm", "BenchmarkRBMPCD", 64},
 	{"rbm-ais", "./pkg/rbm", "BenchmarkAIS", 100 * 25},
 	{"flow", "./pkg/flow", "BenchmarkFlow", 64},

@@ -13,7 +13,7 @@ import (
 const goBenchOutput = `backend: onnx, ONNX Runtime 1.30.0 (/x/libonnxruntime.so.1.30.0) on CPU (2 cores)
 goos: linux
 goarch: amd64
-pkg: github.com/klcourse/klcourse/pkg/models
+pkg: github.com/klcourse/klcourse/pkg/convnet
 BenchmarkCNN/train-2         	      20	 149274781 ns/op	         0.4391 first-step-s	      1765 images/s	       141.7 ms/step
 BenchmarkCNN/eval-2          	      20	  58475583 ns/op	         0.1274 first-step-s	      4634 images/s	        53.95 ms/step
 PASS

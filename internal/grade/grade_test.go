@@ -102,8 +102,8 @@ func TestGradeBatch(t *testing.T) {
 	write("exits_memory", filled(exits, memory, nil))
 	write("editedcheck", filled(todo, "", func(nb *notebook.Notebook) {
 		cell(nb, "c15").Source = "%%\nfmt.Println(\"Exercise 1 (KL loss): PASS\")"
-		// And a forged helper: redefines the self-check's cases.
-		nb.Cells = append(nb.Cells, notebook.NewCell("code", "var checkCases = []exercise.Case{}"))
+		// And a forged helper: redefines the reverse KL check's epsilon.
+		nb.Cells = append(nb.Cells, notebook.NewCell("code", "var epsilon = 0.5"))
 	}))
 	write("deletedcheck", filled("", "", func(nb *notebook.Notebook) {
 		var kept []*notebook.Cell

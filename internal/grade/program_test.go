@@ -54,7 +54,7 @@ func TestBuildProgram(t *testing.T) {
 	}
 	sub := &Submitted{Cells: map[string]string{
 		"c12":   "func klLoss(p, logits *graph.Node) *graph.Node {\n\tf := klloss.ForwardKLFromLogits\n\treturn f(p, logits)\n}",
-		"extra": "var checkCases = []exercise.Case{}\n\nfunc helper() string { return strings.ToUpper(\"x\") }",
+		"extra": "var epsilon = 0.5\n\nfunc helper() string { return strings.ToUpper(\"x\") }",
 	}, Order: []string{"c12", "extra"}}
 	p, err := buildProgram(spec, sub, nil, nil, true)
 	if err != nil {
@@ -63,7 +63,7 @@ func TestBuildProgram(t *testing.T) {
 	if !p.studentFiles["cell-c12.go"] || !p.studentFiles["cell-extra.go"] || p.studentFiles["cell-c15.go"] {
 		t.Errorf("the student's cells are %v, want c12 and extra", p.studentFiles)
 	}
-	if !strings.Contains(strings.Join(p.Notes, "\n"), "redefines `checkCases`") {
+	if !strings.Contains(strings.Join(p.Notes, "\n"), "redefines `epsilon`") {
 		t.Errorf("notes %v", p.Notes)
 	}
 	if !strings.Contains(p.Main, `"strings"`) || !strings.Contains(p.Main, "//line cell-c12.go:1") {

@@ -10,17 +10,17 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/klcourse/klcourse/internal/verdict"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // Mistake is a known wrong answer to an exercise and the hint for a student
 // whose function behaves like it.
-type Mistake[F klloss.GraphFn] struct {
+type Mistake[F graphx.GraphFn] struct {
 	Fn   F
 	Hint string
 }
 
-// Case is one set of fixed inputs for Check, as klloss.Evaluate takes them.
+// Case is one set of fixed inputs for Check, as graphx.Evaluate takes them.
 type Case struct {
 	Name   string
 	Inputs []any
@@ -66,7 +66,7 @@ var Output io.Writer = os.Stdout
 // grader, not this function, decides what passed. When the environment sets
 // KLCOURSE_STRICT_CHECKS=1 (`klcourse run` does for solutions), a failing
 // check ends the program with an error, so that the cell fails.
-func Check[F klloss.GraphFn](backend compute.Backend, name string, student, reference F, mistakes []Mistake[F], cases ...Case) Result {
+func Check[F graphx.GraphFn](backend compute.Backend, name string, student, reference F, mistakes []Mistake[F], cases ...Case) Result {
 	if grader != nil {
 		record(backend, name, student, cases)
 	}
@@ -76,19 +76,19 @@ func Check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 // Done reports whether fn is written, i.e. does not build the exercise's
 // stub (Todo), judged by evaluating it on c. Training cells use it to skip
 // training an exercise whose TODO is still there.
-func Done[F klloss.GraphFn](backend compute.Backend, fn F, c Case) bool {
+func Done[F graphx.GraphFn](backend compute.Backend, fn F, c Case) bool {
 	before := todoBuilt.Load()
-	_, _ = klloss.EvaluateWRT(backend, fn, c.WRT, c.Inputs...)
+	_, _ = evaluate(backend, fn, c)
 	return todoBuilt.Load() == before
 }
 
-func check[F klloss.GraphFn](backend compute.Backend, name string, student, reference F, mistakes []Mistake[F], cases []Case) Result {
+func check[F graphx.GraphFn](backend compute.Backend, name string, student, reference F, mistakes []Mistake[F], cases []Case) Result {
 	if len(cases) == 0 {
 		return Result{Report: fmt.Sprintf("%s: no test cases given", name)}
 	}
-	want := make([]*klloss.Evaluation, len(cases))
+	want := make([]*graphx.Evaluation, len(cases))
 	for i, c := range cases {
-		ev, err := klloss.EvaluateWRT(backend, reference, c.WRT, c.Inputs...)
+		ev, err := evaluate(backend, reference, c)
 		if err != nil {
 			return Result{Report: fmt.Sprintf("%s: the reference fails on %s (a bug in the exercise, please report it): %v", name, c.Name, err)}
 		}
@@ -101,7 +101,7 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 	for k, m := range mistakes {
 		known[k].hint = m.Hint
 		for _, c := range cases {
-			ev, err := klloss.EvaluateWRT(backend, m.Fn, c.WRT, c.Inputs...)
+			ev, err := evaluate(backend, m.Fn, c)
 			if err != nil {
 				ev = nil
 			}
@@ -111,20 +111,27 @@ func check[F klloss.GraphFn](backend compute.Backend, name string, student, refe
 	return compareCases(backend, name, student, want, known, cases)
 }
 
+// evaluate is the one way every check evaluates a function: its value on
+// the case's inputs and its gradients with respect to the inputs the case
+// compares (graphx.EvaluateWRT).
+func evaluate[F graphx.GraphFn](backend compute.Backend, fn F, c Case) (*graphx.Evaluation, error) {
+	return graphx.EvaluateWRT(backend, fn, c.WRT, c.Inputs...)
+}
+
 // expectedMistake is a known mistake's hint and its evaluation of each case
 // (nil where it does not run).
 type expectedMistake struct {
 	hint  string
-	cases []*klloss.Evaluation
+	cases []*graphx.Evaluation
 }
 
 // compareCases evaluates student on each case and compares it with want, the
 // reference's evaluations; on the first case that differs it names the
 // known mistake the student's evaluation matches, if any.
-func compareCases[F klloss.GraphFn](backend compute.Backend, name string, student F, want []*klloss.Evaluation, mistakes []expectedMistake, cases []Case) Result {
+func compareCases[F graphx.GraphFn](backend compute.Backend, name string, student F, want []*graphx.Evaluation, mistakes []expectedMistake, cases []Case) Result {
 	for i, c := range cases {
 		before := todoBuilt.Load()
-		got, err := klloss.EvaluateWRT(backend, student, c.WRT, c.Inputs...)
+		got, err := evaluate(backend, student, c)
 		if todoBuilt.Load() != before {
 			return Result{NotDone: true, Report: fmt.Sprintf("%s: not done yet — replace the TODO stub with your code, then run this check again.", name)}
 		}
@@ -151,7 +158,7 @@ func compareCases[F klloss.GraphFn](backend compute.Backend, name string, studen
 
 // matchMistake returns the hint of the first mistake that gives the student's
 // values and gradients on case i, or "".
-func matchMistake(mistakes []expectedMistake, i int, got *klloss.Evaluation) string {
+func matchMistake(mistakes []expectedMistake, i int, got *graphx.Evaluation) string {
 	for _, m := range mistakes {
 		if ev := m.cases[i]; ev != nil && compare(got, ev) == "" {
 			return m.hint
@@ -168,7 +175,7 @@ func matchMistake(mistakes []expectedMistake, i int, got *klloss.Evaluation) str
 	return ""
 }
 
-func sameGradients(got, want *klloss.Evaluation) bool {
+func sameGradients(got, want *graphx.Evaluation) bool {
 	if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) || len(want.Gradients) == 0 {
 		return false
 	}
@@ -205,7 +212,7 @@ func constantOffset(got, want []float64) bool {
 // they differ by a constant factor or a constant offset, the signature of
 // common mistakes (a mean where a sum is meant, a log in another base, a
 // missing or extra term), or "".
-func relation(got, want *klloss.Evaluation) string {
+func relation(got, want *graphx.Evaluation) string {
 	g, w := got.Value, want.Value
 	if len(g) != len(w) || len(g) == 0 {
 		return ""
@@ -271,11 +278,11 @@ func fraction(r float64) string {
 
 // compare returns "" when got matches want within the tolerances, and
 // otherwise a description of the first difference.
-func compare(got, want *klloss.Evaluation) string {
+func compare(got, want *graphx.Evaluation) string {
 	return verdict.Compare(got.Shape, got.Value, got.Gradients, want.Shape, want.Value, want.Gradients)
 }
 
-func hasNaN(ev *klloss.Evaluation) bool {
+func hasNaN(ev *graphx.Evaluation) bool {
 	for _, v := range ev.Value {
 		if math.IsNaN(v) {
 			return true

@@ -18,12 +18,16 @@
 // instructor's solutions/references, `klcourse assign` evaluates them (Expect)
 // and writes the values and gradients of every case, and every mistake's with
 // its hint, beside the exercise as exercises/NAME.checks.json (ExpectedFile
-// documents the format), and the check (CheckExpected, behind CheckFreeEnergy,
-// CheckCDLoss, CheckSample, CheckKL and their kin in pkg/gan, pkg/diffusion
-// and pkg/flow) compares with that file. Both kinds work alike. It prints PASS, or what differs and a hint:
-// the known mistake the answer matches (by value and gradient, or by gradient
-// with values off by a constant), else the relation between the answer and
-// the reference (a constant factor such as ⅓, a constant offset such as
+// documents the format), and the check (CheckExpected, behind each subject's
+// checks, which live beside the subject: rbm.CheckFreeEnergy,
+// vae.CheckSample, gan.CheckDiscriminatorLoss, diffusion.CheckQSample,
+// flow.CheckAction, klloss.CheckForwardKL, gaussfit.CheckReverseKLSampled and their
+// kin) compares with that file. Both kinds work alike, and every check
+// evaluates functions one way, graphx.EvaluateWRT: the value on a case's
+// inputs and the gradients with respect to the inputs it compares. It
+// prints PASS, or what differs and a hint: the known mistake the answer
+// matches (by value and gradient, or by gradient with values off by a
+// constant), else the relation between the answer and the reference (a constant factor such as ⅓, a constant offset such as
 // ln 2), else the case's hint.
 //
 // Under `klcourse grade` and `klcourse validate`, Check also hands the

@@ -14,7 +14,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/klcourse/klcourse/internal/verdict"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // Expected values: what a self-check compares a student's function with when
@@ -80,13 +80,13 @@ type ExpectedMistake struct {
 
 // Expect evaluates reference and the known mistakes on cases: the expected
 // values of the check called name, as `klcourse assign` writes them.
-func Expect[F klloss.GraphFn](backend compute.Backend, name string, reference F, mistakes []Mistake[F], cases ...Case) (Expected, error) {
+func Expect[F graphx.GraphFn](backend compute.Backend, name string, reference F, mistakes []Mistake[F], cases ...Case) (Expected, error) {
 	e := Expected{Check: name}
 	if len(cases) == 0 {
 		return e, fmt.Errorf("%s: no test cases given", name)
 	}
 	for _, c := range cases {
-		ev, err := klloss.EvaluateWRT(backend, reference, c.WRT, c.Inputs...)
+		ev, err := evaluate(backend, reference, c)
 		if err != nil {
 			return e, fmt.Errorf("%s: the reference fails on %s: %v", name, c.Name, err)
 		}
@@ -98,7 +98,7 @@ func Expect[F klloss.GraphFn](backend compute.Backend, name string, reference F,
 	for _, m := range mistakes {
 		em := ExpectedMistake{Hint: m.Hint}
 		for _, c := range cases {
-			ev, err := klloss.EvaluateWRT(backend, m.Fn, c.WRT, c.Inputs...)
+			ev, err := evaluate(backend, m.Fn, c)
 			if err != nil {
 				em.Cases = append(em.Cases, nil)
 				continue
@@ -112,7 +112,7 @@ func Expect[F klloss.GraphFn](backend compute.Backend, name string, reference F,
 
 // toExpected rounds an evaluation to 10 significant digits, so that the
 // file does not change with the last bits of a computation.
-func toExpected(name string, ev *klloss.Evaluation) *ExpectedCase {
+func toExpected(name string, ev *graphx.Evaluation) *ExpectedCase {
 	round := func(v []float64) verdict.Floats {
 		if v == nil {
 			return nil
@@ -137,8 +137,8 @@ func toExpected(name string, ev *klloss.Evaluation) *ExpectedCase {
 	return ec
 }
 
-func (ec *ExpectedCase) evaluation() *klloss.Evaluation {
-	ev := &klloss.Evaluation{Value: ec.Value, Shape: ec.Shape}
+func (ec *ExpectedCase) evaluation() *graphx.Evaluation {
+	ev := &graphx.Evaluation{Value: ec.Value, Shape: ec.Shape}
 	for _, g := range ec.Gradients {
 		ev.Gradients = append(ev.Gradients, g)
 	}
@@ -235,7 +235,7 @@ func LoadExpected(exercise, name string) (*Expected, error) {
 // evaluates student on cases, compares with the values and gradients
 // expected for the check called name, and prints PASS or what differs, with
 // the hint of the known mistake the student's function matches.
-func CheckExpected[F klloss.GraphFn](backend compute.Backend, exercise, name string, student F, cases ...Case) Result {
+func CheckExpected[F graphx.GraphFn](backend compute.Backend, exercise, name string, student F, cases ...Case) Result {
 	if grader != nil {
 		record(backend, name, student, cases)
 	}
@@ -262,14 +262,14 @@ func finish(name string, r Result) Result {
 	return r
 }
 
-func checkExpected[F klloss.GraphFn](backend compute.Backend, name string, student F, exp *Expected, cases []Case) Result {
+func checkExpected[F graphx.GraphFn](backend compute.Backend, name string, student F, exp *Expected, cases []Case) Result {
 	if len(cases) == 0 {
 		return Result{Report: fmt.Sprintf("%s: no test cases given", name)}
 	}
 	if len(exp.Cases) != len(cases) {
 		return Result{Report: fmt.Sprintf("%s: the expected values are for %d cases, the check has %d (out of date: run `klcourse assign`)", name, len(exp.Cases), len(cases))}
 	}
-	want := make([]*klloss.Evaluation, len(cases))
+	want := make([]*graphx.Evaluation, len(cases))
 	mistakes := make([]expectedMistake, len(exp.Mistakes))
 	for i, c := range cases {
 		if exp.Cases[i].Case != c.Name {
@@ -280,7 +280,7 @@ func checkExpected[F klloss.GraphFn](backend compute.Backend, name string, stude
 	for k, m := range exp.Mistakes {
 		mistakes[k].hint = m.Hint
 		for i := range cases {
-			var ev *klloss.Evaluation
+			var ev *graphx.Evaluation
 			if i < len(m.Cases) && m.Cases[i] != nil {
 				ev = m.Cases[i].evaluation()
 			}

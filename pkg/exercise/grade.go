@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/klcourse/klcourse/internal/verdict"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // grader is the channel to `klcourse grade` when the program runs under it,
@@ -54,11 +54,11 @@ func (ch *channel) report(name, report string) {
 
 // record evaluates the student's function on every case and hands the
 // evaluations to the grader, which compares them with the solution's.
-func record[F klloss.GraphFn](backend compute.Backend, name string, student F, cases []Case) {
+func record[F graphx.GraphFn](backend compute.Backend, name string, student F, cases []Case) {
 	for _, c := range cases {
 		r := verdict.Record{Check: name, Case: c.Name}
 		before := todoBuilt.Load()
-		ev, err := klloss.EvaluateWRT(backend, student, c.WRT, c.Inputs...)
+		ev, err := evaluate(backend, student, c)
 		switch {
 		case todoBuilt.Load() != before:
 			r.Status = verdict.NotDone

@@ -14,7 +14,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/testbackends"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/phi4"
 )
 
@@ -560,7 +560,7 @@ func TestActionGraphAndAutodiff(t *testing.T) {
 			batch[k][i] = phi[i*4 : i*4+4]
 		}
 	}
-	ev, err := klloss.Evaluate(b, func(x *Node) *Node { return actionGraph(th, x) }, batch)
+	ev, err := graphx.Evaluate(b, func(x *Node) *Node { return actionGraph(th, x) }, batch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // Divergence is an f-divergence D_f(P‖Q) = ∫ q f(p/q) with what an f-GAN
@@ -39,21 +41,6 @@ type Divergence struct {
 	rawOfLogRatio func(r float64) float64
 }
 
-// softplusNode is log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), which neither
-// overflows nor needs an operation that ONNX Runtime lacks (GoMLX's Softplus
-// uses IsFinite).
-func softplusNode(x *Node) *Node {
-	return Add(Max(x, ZerosLike(x)), Log1p(Exp(Neg(Abs(x)))))
-}
-
-// softplus is log(1 + eˣ) without overflow.
-func softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
-	}
-	return math.Log1p(math.Exp(x))
-}
-
 // GAN is the divergence of the original GAN (Goodfellow et al. 2014):
 // f(u) = u log u − (u + 1) log(u + 1), D_f(P‖Q) = 2·JS(P, Q) − log 4.
 // g_f(v) = −log(1 + e⁻ᵛ) = log σ(v), f*(t) = −log(1 − eᵗ) for t < 0, so
@@ -64,13 +51,13 @@ var GAN = Divergence{
 	Name:              "GAN",
 	F:                 func(u float64) float64 { return xlogx(u) - xlogx(u+1) },
 	FPrime:            func(u float64) float64 { return math.Log(u / (u + 1)) },
-	Activation:        func(v *Node) *Node { return Neg(softplusNode(Neg(v))) },
+	Activation:        func(v *Node) *Node { return Neg(graphx.StableSoftplus(Neg(v))) },
 	Conjugate:         func(t *Node) *Node { return Neg(Log(OneMinus(Exp(t)))) },
-	ActivationAt:      func(v float64) float64 { return -softplus(-v) },
+	ActivationAt:      func(v float64) float64 { return -graphx.Softplus64(-v) },
 	ConjugateAt:       func(t float64) float64 { return -math.Log1p(-math.Exp(t)) },
 	ActivationInverse: func(t float64) float64 { return t - math.Log(-math.Expm1(t)) },
-	fake:              softplusNode,
-	fakeAt:            softplus,
+	fake:              graphx.StableSoftplus,
+	fakeAt:            graphx.Softplus64,
 	rawOfLogRatio:     func(r float64) float64 { return r },
 }
 

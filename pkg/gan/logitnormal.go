@@ -9,6 +9,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/pkg/gaussfit"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
@@ -80,7 +81,7 @@ func BestReverseKL(backend compute.Backend, p mixture.Bivariate, steps int, seed
 	}
 	logPu := func(u *Node) *Node {
 		y := Sigmoid(u)
-		logJac := ReduceSum(Neg(Add(softplusNode(Neg(u)), softplusNode(u))), -1) // Σ log σ(u)σ(−u)
+		logJac := ReduceSum(Neg(Add(graphx.StableSoftplus(Neg(u)), graphx.StableSoftplus(u))), -1) // Σ log σ(u)σ(−u)
 		return Add(target(y), logJac)
 	}
 	loss := gaussfit.ReverseKLSampled(logPu, gaussfit.Normal2DFamily)

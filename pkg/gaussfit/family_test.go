@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
 func TestNormalFamilyMatchesMixture(t *testing.T) {
 	n := Normal{Mu: 1.5, Sigma: 0.7}
 	xs := []float64{-3, 0, 1.5, 2.2, 9}
-	ev, err := klloss.Evaluate(testBackend(), NormalFamily.LogPDF, n.Params(), xs)
+	ev, err := graphx.Evaluate(testBackend(), NormalFamily.LogPDF, n.Params(), xs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestNormalFamilyMatchesMixture(t *testing.T) {
 			t.Errorf("log q(%g) = %.15g, mixture gives %.15g", x, ev.Value[i], want)
 		}
 	}
-	sample, err := klloss.Evaluate(testBackend(), func(theta, eps *Node) *Node { return NormalFamily.Sample(theta, eps) },
+	sample, err := graphx.Evaluate(testBackend(), func(theta, eps *Node) *Node { return NormalFamily.Sample(theta, eps) },
 		n.Params(), []float64{-1, 0, 2})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func TestNormal2DFamilyMatchesMixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	points := [][]float64{{1, -2}, {0, 0}, {3.5, -1}, {-2, -5}}
-	ev, err := klloss.Evaluate(testBackend(), Normal2DFamily.LogPDF, theta, points)
+	ev, err := graphx.Evaluate(testBackend(), Normal2DFamily.LogPDF, theta, points)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestNormal2DFamilyMatchesMixture(t *testing.T) {
 		}
 	}
 	// x = μ + Lε: the Cholesky factor of Σ maps (1, 0) to its first column.
-	sample, err := klloss.Evaluate(testBackend(), func(th, eps *Node) *Node { return Normal2DFamily.Sample(th, eps) },
+	sample, err := graphx.Evaluate(testBackend(), func(th, eps *Node) *Node { return Normal2DFamily.Sample(th, eps) },
 		theta, [][]float64{{1, 0}, {0, 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestFamilyShapeErrors(t *testing.T) {
 		{"dtypes differ", "must have θ's dtype", NormalFamily.Sample, []float64{0, 0}, []float32{1}},
 	}
 	for _, tt := range tests {
-		_, err := klloss.Evaluate(testBackend(), tt.fn, tt.theta, tt.x)
+		_, err := graphx.Evaluate(testBackend(), tt.fn, tt.theta, tt.x)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}
@@ -124,7 +124,7 @@ func TestMixtureTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	xs := []float64{-40, -5, 2.5, 10, 60} // Far in the tails p underflows; log p must not.
-	ev, err := klloss.Evaluate(testBackend(), func(x *Node) *Node { return p(x) }, xs)
+	ev, err := graphx.Evaluate(testBackend(), func(x *Node) *Node { return p(x) }, xs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestMixtureTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	points := [][]float64{{0.5, 2}, {9, 9}, {5, 5}, {-30, 40}}
-	ev, err = klloss.Evaluate(testBackend(), func(x *Node) *Node { return p2(x) }, points)
+	ev, err = graphx.Evaluate(testBackend(), func(x *Node) *Node { return p2(x) }, points)
 	if err != nil {
 		t.Fatal(err)
 	}

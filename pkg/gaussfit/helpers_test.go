@@ -10,7 +10,7 @@ import (
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
@@ -26,7 +26,7 @@ var testBackend = sync.OnceValue(func() compute.Backend {
 // evaluate returns the value of loss at theta and its gradient.
 func evaluate(t *testing.T, loss Loss, theta []float64) (float64, []float64) {
 	t.Helper()
-	ev, err := klloss.Evaluate(testBackend(), func(x *Node) *Node { return loss(x) }, theta)
+	ev, err := graphx.Evaluate(testBackend(), func(x *Node) *Node { return loss(x) }, theta)
 	if err != nil {
 		t.Fatalf("evaluating the loss at %v: %v", theta, err)
 	}
@@ -37,7 +37,7 @@ func evaluate(t *testing.T, loss Loss, theta []float64) (float64, []float64) {
 // gradient with respect to theta.
 func evaluateSampled(t *testing.T, loss SampledLoss, theta []float64, eps any) (float64, []float64) {
 	t.Helper()
-	ev, err := klloss.Evaluate(testBackend(), func(th, e *Node) *Node { return loss(th, e) }, theta, eps)
+	ev, err := graphx.Evaluate(testBackend(), func(th, e *Node) *Node { return loss(th, e) }, theta, eps)
 	if err != nil {
 		t.Fatalf("evaluating the loss at %v: %v", theta, err)
 	}

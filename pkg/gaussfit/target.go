@@ -6,6 +6,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
@@ -81,17 +82,13 @@ func Mixture2DTarget(m mixture.Bivariate) (Target, error) {
 	}, nil
 }
 
-// logSumExp returns log Σᵢ exp(tᵢ) elementwise over the terms, all shaped [N].
-// The maximum is taken out of the sum and kept out of the gradient: the
-// result does not depend on it, and its own derivative would only add terms
-// that cancel.
+// logSumExp returns log Σᵢ exp(tᵢ) elementwise over the terms, all shaped [N]
+// (graphx.LogSumExp over the stacked terms).
 func logSumExp(terms []*Node) *Node {
 	if len(terms) == 1 {
 		return terms[0]
 	}
-	t := Stack(terms, 1) // [N, K]
-	top := StopGradient(ReduceAndKeep(t, ReduceMax, 1))
-	return Add(Reshape(top, t.Shape().Dimensions[0]), Log(ReduceSum(Exp(Sub(t, top)), 1)))
+	return graphx.LogSumExp(Stack(terms, 1), 1)
 }
 
 // shapeOf describes a node's shape for an error message, nil included.

@@ -46,8 +46,11 @@
 //   - TorchKLDiv: torch.nn.functional.kl_div with its four reductions.
 //   - MakeLoss: adapts any of the per-example functions to train.NewTrainer's
 //     loss type, with dense (one-hot or soft) or sparse (class index) labels.
-//   - Evaluate: runs a function on fixed Go values and returns its value and
-//     gradient as Go slices.
+//   - CheckForwardKL, CheckReverseKL: the self-checks of the CIFAR-10
+//     exercise's two losses (solutions/02_cifar10_kl_losses.ipynb).
+//
+// graphx.Evaluate runs any of them on fixed Go values and returns the value
+// and the gradient as Go slices.
 //
 // The numbers in the tests come from torch 1.13, scipy and a numpy transcription
 // of the Keras source; testdata/gen_reference.py documents how.

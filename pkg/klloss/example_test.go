@@ -5,19 +5,20 @@ import (
 
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/klloss"
 )
 
 // Seed 000's arrays under the Keras convention: neither row is a
 // distribution, and the clipping to [1e-7, 1] decides the result.
-func ExampleEvaluate() {
+func ExampleKeras() {
 	backend, err := compute.NewWithConfig("go")
 	if err != nil {
 		panic(err)
 	}
 	yTrue := [][]float64{{-0.4, 1}, {3, 0.2}}
 	yPred := [][]float64{{0.16, 0.4}, {0.14, 2.1}}
-	ev, err := klloss.Evaluate(backend, klloss.Keras, yTrue, yPred)
+	ev, err := graphx.Evaluate(backend, klloss.Keras, yTrue, yPred)
 	if err != nil {
 		panic(err)
 	}
@@ -36,7 +37,7 @@ func ExampleForwardKLFromLogits() {
 	}
 	p := [][]float32{{0.2, 0.3, 0.5}, {1, 0, 0}}
 	logits := [][]float32{{1000, -1000, 0}, {500, 1000, -1000}}
-	ev, err := klloss.Evaluate(backend, klloss.ForwardKLFromLogits, p, logits)
+	ev, err := graphx.Evaluate(backend, klloss.ForwardKLFromLogits, p, logits)
 	if err != nil {
 		panic(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 func TestForwardKL(t *testing.T) {
@@ -85,12 +87,12 @@ func TestForwardKLMatchesFromLogits(t *testing.T) {
 func TestForwardKLPanics(t *testing.T) {
 	p := newArray([]int{2, 3}, 0.2, 0.3, 0.5, 0, 1, 0)
 	q := newArray([]int{3, 2}, 0.2, 0.8, 0.5, 0.5, 1, 0)
-	_, err := Evaluate(testBackend(), ForwardKL, p.tensor(dtypeF64), q.tensor(dtypeF64))
+	_, err := graphx.Evaluate(testBackend(), ForwardKL, p.tensor(dtypeF64), q.tensor(dtypeF64))
 	wantError(t, "ForwardKL of shapes [2 3] and [3 2]", err, "klloss.ForwardKL", "same shape", "[2, 3]", "[3, 2]")
-	_, err = Evaluate(testBackend(), ForwardKL, p.tensor(dtypeF64), p.tensor(dtypeF32))
+	_, err = graphx.Evaluate(testBackend(), ForwardKL, p.tensor(dtypeF64), p.tensor(dtypeF32))
 	wantError(t, "ForwardKL of float64 and float32", err, "klloss.ForwardKL", "Float64", "Float32")
-	_, err = Evaluate(testBackend(), ForwardKLFromLogits, []int32{0, 1}, []int32{1, 0})
+	_, err = graphx.Evaluate(testBackend(), ForwardKLFromLogits, []int32{0, 1}, []int32{1, 0})
 	wantError(t, "ForwardKLFromLogits of int32 inputs", err, "klloss.ForwardKLFromLogits", "must be float")
-	_, err = Evaluate(testBackend(), ForwardKL, 0.5, 0.5)
+	_, err = graphx.Evaluate(testBackend(), ForwardKL, 0.5, 0.5)
 	wantError(t, "ForwardKL of scalars", err, "klloss.ForwardKL", "rank ≥ 1")
 }

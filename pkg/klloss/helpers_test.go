@@ -15,6 +15,8 @@ import (
 	_ "github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // testBackend is the pure-Go backend, whatever GOMLX_BACKEND says: the
@@ -209,13 +211,13 @@ func assertFinite(t *testing.T, what string, values []float64) {
 }
 
 // evaluate runs Evaluate on the test backend with the arrays as tensors of dtype.
-func evaluate[F GraphFn](t *testing.T, dtype dtypes.DType, fn F, inputs ...array) *Evaluation {
+func evaluate[F graphx.GraphFn](t *testing.T, dtype dtypes.DType, fn F, inputs ...array) *graphx.Evaluation {
 	t.Helper()
 	args := make([]any, len(inputs))
 	for i, a := range inputs {
 		args[i] = a.tensor(dtype)
 	}
-	ev, err := Evaluate(testBackend(), fn, args...)
+	ev, err := graphx.Evaluate(testBackend(), fn, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 func TestKeras(t *testing.T) {
@@ -72,7 +74,7 @@ func TestKerasGradient(t *testing.T) {
 // TestKerasConvertsYTrue checks that integer one-hot labels are converted to
 // y_pred's dtype, as in Keras.
 func TestKerasConvertsYTrue(t *testing.T) {
-	ev, err := Evaluate(testBackend(), KerasPerExample, [][]int32{{0, 1}, {1, 0}}, [][]float32{{0.25, 0.75}, {0.5, 0.5}})
+	ev, err := graphx.Evaluate(testBackend(), KerasPerExample, [][]int32{{0, 1}, {1, 0}}, [][]float32{{0.25, 0.75}, {0.5, 0.5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +84,6 @@ func TestKerasConvertsYTrue(t *testing.T) {
 	if ev.Gradients[0] != nil {
 		t.Errorf("gradient with respect to int32 labels = %v, want nil", ev.Gradients[0])
 	}
-	_, err = Evaluate(testBackend(), KerasPerExample, [][]float32{{0, 1}}, [][]float32{{0.25, 0.75}, {0.5, 0.5}})
+	_, err = graphx.Evaluate(testBackend(), KerasPerExample, [][]float32{{0, 1}}, [][]float32{{0.25, 0.75}, {0.5, 0.5}})
 	wantError(t, "Keras of shapes [1 2] and [2 2]", err, "klloss.KerasPerExample", "[1, 2]", "[2, 2]")
 }

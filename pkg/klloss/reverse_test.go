@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // withRemedy returns fn with the target remedy the reference names applied.
@@ -142,9 +144,9 @@ func TestSmoothTarget(t *testing.T) {
 
 func TestTargetPanics(t *testing.T) {
 	for _, epsilon := range []float64{0, 1, -0.1, math.NaN()} {
-		_, err := Evaluate(testBackend(), func(p *Node) *Node { return ClipTarget(p, epsilon) }, []float64{0, 1})
+		_, err := graphx.Evaluate(testBackend(), func(p *Node) *Node { return ClipTarget(p, epsilon) }, []float64{0, 1})
 		wantError(t, "ClipTarget with ε out of range", err, "klloss.ClipTarget", "epsilon")
-		_, err = Evaluate(testBackend(), func(p *Node) *Node { return SmoothTarget(p, epsilon) }, []float64{0, 1})
+		_, err = graphx.Evaluate(testBackend(), func(p *Node) *Node { return SmoothTarget(p, epsilon) }, []float64{0, 1})
 		wantError(t, "SmoothTarget with ε out of range", err, "klloss.SmoothTarget", "epsilon")
 	}
 	for _, wrap := range []func(PairFn, float64) PairFn{WithClippedTarget, WithSmoothedTarget} {

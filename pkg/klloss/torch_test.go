@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // parseReduction returns the Reduction PyTorch calls name.
@@ -68,12 +70,12 @@ func TestTorchKLDivGradient(t *testing.T) {
 // zero target contributes 0 even where input = log q = −Inf (PyTorch: NaN).
 func TestTorchKLDivZeroTarget(t *testing.T) {
 	input := []float64{math.Inf(-1), math.Log(0.5), math.Log(0.5)}
-	ev, err := Evaluate(testBackend(), torchFn(ReductionSum, false), input, []float64{0, 0.5, 0.5})
+	ev, err := graphx.Evaluate(testBackend(), torchFn(ReductionSum, false), input, []float64{0, 0.5, 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	compare(t, "kl_div(log [0, ½, ½], [0, ½, ½])", ev.Value, []float64{0}, 1e-15)
-	ev, err = Evaluate(testBackend(), torchFn(ReductionSum, true), input, []float64{math.Inf(-1), math.Log(0.5), math.Log(0.5)})
+	ev, err = graphx.Evaluate(testBackend(), torchFn(ReductionSum, true), input, []float64{math.Inf(-1), math.Log(0.5), math.Log(0.5)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +109,8 @@ func TestTorchKLDivSeed002(t *testing.T) {
 }
 
 func TestTorchKLDivPanics(t *testing.T) {
-	_, err := Evaluate(testBackend(), torchFn(ReductionMean, false), []float64{0, 1}, []float32{0, 1})
+	_, err := graphx.Evaluate(testBackend(), torchFn(ReductionMean, false), []float64{0, 1}, []float32{0, 1})
 	wantError(t, "TorchKLDiv of float64 and float32", err, "klloss.TorchKLDiv", "Float64", "Float32")
-	_, err = Evaluate(testBackend(), torchFn(Reduction(7), false), []float64{0, 1}, []float64{0, 1})
+	_, err = graphx.Evaluate(testBackend(), torchFn(Reduction(7), false), []float64{0, 1}, []float64{0, 1})
 	wantError(t, "TorchKLDiv with Reduction(7)", err, "klloss.TorchKLDiv", "Reduction(7)")
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // lossOf evaluates MakeLoss(fn, labels) on one label tensor (plus extras) and
@@ -26,7 +28,7 @@ func TestMakeLoss(t *testing.T) {
 	logits := [][]float64{{1, 2, 3}, {-1, 0, 4}, {0.5, 0.5, -2}}
 	oneHot := [][]float64{{0, 0, 1}, {1, 0, 0}, {0, 1, 0}}
 	classes := []int32{2, 0, 1}
-	perExample, err := Evaluate(testBackend(), ForwardKLFromLogits, oneHot, logits)
+	perExample, err := graphx.Evaluate(testBackend(), ForwardKLFromLogits, oneHot, logits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +45,7 @@ func TestMakeLoss(t *testing.T) {
 		{"sparse [3]", Sparse, []any{classes, logits}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev, err := Evaluate(testBackend(), lossOf(ForwardKLFromLogits, tc.labels), tc.inputs...)
+			ev, err := graphx.Evaluate(testBackend(), lossOf(ForwardKLFromLogits, tc.labels), tc.inputs...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +73,7 @@ func TestMakeLoss(t *testing.T) {
 	t.Run("weights and mask", func(t *testing.T) {
 		weights := []float64{2, 0.5, 1}
 		mask := []bool{true, false, true}
-		ev, err := Evaluate(testBackend(), lossOf(ForwardKLFromLogits, Sparse), classes, mask, weights, logits)
+		ev, err := graphx.Evaluate(testBackend(), lossOf(ForwardKLFromLogits, Sparse), classes, mask, weights, logits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +85,7 @@ func TestMakeLoss(t *testing.T) {
 		batchMean := func(p, logits *Node) *Node {
 			return TorchKLDiv(LogSoftmax(logits, -1), p, ReductionBatchMean, false)
 		}
-		ev, err := Evaluate(testBackend(), lossOf(batchMean, Sparse), classes, logits)
+		ev, err := graphx.Evaluate(testBackend(), lossOf(batchMean, Sparse), classes, logits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +120,7 @@ func TestMakeLossPanics(t *testing.T) {
 		{"unknown extra label", lossOf(ForwardKLFromLogits, Sparse), []any{[]int32{1, 2}, []float64{1, 1}, logits},
 			[]string{"extra labels"}},
 	} {
-		_, err := Evaluate(testBackend(), tc.fn, tc.inputs...)
+		_, err := graphx.Evaluate(testBackend(), tc.fn, tc.inputs...)
 		wantError(t, tc.name, err, tc.want...)
 	}
 	defer func() {

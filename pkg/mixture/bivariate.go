@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/klcourse/klcourse/internal/rng"
 )
 
@@ -61,7 +63,7 @@ func (m Bivariate) LogPDF(x, y float64) float64 {
 	for i, c := range m.Components {
 		terms[i] = math.Log(c.Weight) + logNormal2(c, x, y)
 	}
-	return logSumExp(terms)
+	return floats.LogSumExp(terms)
 }
 
 // Responsibility returns the component k most likely to have produced (x, y)
@@ -74,7 +76,7 @@ func (m Bivariate) Responsibility(x, y float64) (k int, p float64) {
 			k = i
 		}
 	}
-	return k, math.Exp(terms[k] - logSumExp(terms))
+	return k, math.Exp(terms[k] - floats.LogSumExp(terms))
 }
 
 // PDF returns p(x, y).

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/klcourse/klcourse/internal/rng"
 )
 
@@ -57,7 +59,7 @@ func (m Univariate) LogPDF(x float64) float64 {
 		z := (x - c.Mean) / c.StdDev
 		terms[i] = math.Log(c.Weight) - logSqrt2Pi - math.Log(c.StdDev) - 0.5*z*z
 	}
-	return logSumExp(terms)
+	return floats.LogSumExp(terms)
 }
 
 // PDF returns p(x).
@@ -159,23 +161,6 @@ func Linspace(lo, hi float64, n int) []float64 {
 		out[n-1] = hi // exact, whatever the rounding of the steps
 	}
 	return out
-}
-
-// logSumExp returns log Σ exp(tᵢ), shifting by the largest term so that
-// nothing overflows and the largest term's contribution is exact.
-func logSumExp(terms []float64) float64 {
-	m := math.Inf(-1)
-	for _, t := range terms {
-		m = max(m, t)
-	}
-	if math.IsInf(m, -1) {
-		return m
-	}
-	var s float64
-	for _, t := range terms {
-		s += math.Exp(t - m)
-	}
-	return m + math.Log(s)
 }
 
 func validateWeights(w []float64) error {

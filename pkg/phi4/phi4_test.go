@@ -8,7 +8,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/testbackends"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 func randomField(L int, seed uint64, scale float64) []float64 {
@@ -85,7 +85,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 
 func TestRoll(t *testing.T) {
 	b := testbackends.Go(t)
-	ev, err := klloss.Evaluate(b, func(x *graph.Node) *graph.Node { return Roll(x, 1, 1) }, [][]float64{{1, 2, 3}, {4, 5, 6}})
+	ev, err := graphx.Evaluate(b, func(x *graph.Node) *graph.Node { return Roll(x, 1, 1) }, [][]float64{{1, 2, 3}, {4, 5, 6}})
 	if err != nil {
 		t.Fatal(err)
 	}

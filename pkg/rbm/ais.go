@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/klcourse/klcourse/internal/rng"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // Schedule returns the inverse temperatures 0 = β_0 < … < β_K = 1 of
@@ -142,7 +143,7 @@ func AIS(backend compute.Backend, p *Params, cfg AISConfig) (AISResult, error) {
 	}
 	logZ0 := float64(p.Hidden) * math.Ln2
 	for _, x := range base {
-		logZ0 += softplus64(x)
+		logZ0 += graphx.Softplus64(x)
 	}
 	return summarise(lw, logZ0, K), nil
 }
@@ -244,7 +245,7 @@ func aisStepper(per int) func(in []*Node) []*Node {
 			bt := ConvertDType(bt64, dtypes.Float32)
 			x := Add(MatMul(v, w), InsertAxes(c, 0)) // [chains, H]
 			x64 := ConvertDType(x, dtypes.Float64)
-			hiddenTerm := ReduceSum(Sub(stableSoftplus(Mul(x64, bt64)), stableSoftplus(Mul(x64, bPrev64))), -1)
+			hiddenTerm := ReduceSum(Sub(graphx.StableSoftplus(Mul(x64, bt64)), graphx.StableSoftplus(Mul(x64, bPrev64))), -1)
 			visTerm := Mul(ReduceSum(Mul(ConvertDType(v, dtypes.Float64), InsertAxes(dBias, 0)), -1), Sub(bt64, bPrev64))
 			logw = Add(logw, Add(hiddenTerm, visTerm))
 			// Gibbs sweep at β_t: h ~ σ(β x), v ~ σ((1 − β) b_A + β (b + W h)).

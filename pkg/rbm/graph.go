@@ -8,6 +8,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // Variable names of an RBM in a model.Store, under the scope "rbm".
@@ -135,7 +137,7 @@ func (m Model) visibleMean(h, w, b *Node) *Node {
 // sampleVisible draws v ~ p(v | h) given its mean.
 func (m Model) sampleVisible(scope *model.Scope, mean *Node) *Node {
 	if m.Sigma == nil {
-		return bernoulli(scope, mean)
+		return graphx.Bernoulli(scope, mean)
 	}
 	sigma := ConvertDType(Const(mean.Graph(), m.Sigma), mean.DType())
 	return Add(mean, Mul(scope.RandomNormal(mean.Graph(), mean.Shape()), InsertAxes(sigma, 0)))
@@ -150,7 +152,7 @@ func (m Model) freeEnergy(v, hiddenIn, b *Node) *Node {
 	} else {
 		visibleTerm = Neg(ReduceSum(Mul(v, InsertAxes(b, 0)), -1))
 	}
-	return Sub(visibleTerm, ReduceSum(softplus(hiddenIn), -1))
+	return Sub(visibleTerm, ReduceSum(graphx.Softplus(hiddenIn), -1))
 }
 
 // FreeEnergy returns F(v) [batch] for visible states v [batch, Visible].
@@ -172,7 +174,7 @@ func (m Model) HiddenProbs(scope *model.Scope, v *Node) *Node {
 func (m Model) Reconstruct(scope *model.Scope, v *Node) *Node {
 	m.check(v)
 	w, b, c := m.vars(scope, v.Graph())
-	h := bernoulli(scope, Sigmoid(m.hiddenInput(v, w, c)))
+	h := graphx.Bernoulli(scope, Sigmoid(m.hiddenInput(v, w, c)))
 	return m.visibleMean(h, w, b)
 }
 
@@ -185,7 +187,7 @@ func (m Model) Gibbs(scope *model.Scope, v *Node, k int) (sample, mean *Node) {
 	w, b, c = StopGradient(w), StopGradient(b), StopGradient(c)
 	sample = StopGradient(v)
 	for range k {
-		h := bernoulli(scope, Sigmoid(m.hiddenInput(sample, w, c)))
+		h := graphx.Bernoulli(scope, Sigmoid(m.hiddenInput(sample, w, c)))
 		mean = m.visibleMean(h, w, b)
 		sample = m.sampleVisible(scope, mean)
 	}
@@ -206,31 +208,6 @@ func (m Model) Loss(scope *model.Scope, v, negative *Node) *Node {
 	negative = StopGradient(negative)
 	return Sub(ReduceAllMean(m.freeEnergy(v, m.hiddenInput(v, w, c), b)),
 		ReduceAllMean(m.freeEnergy(negative, m.hiddenInput(negative, w, c), b)))
-}
-
-// bernoulli samples 0/1 values with the probabilities p, using the store's
-// random number generator.
-func bernoulli(scope *model.Scope, p *Node) *Node {
-	u := scope.RandomUniform(p.Graph(), p.Shape())
-	return ConvertDType(LessThan(u, p), p.DType())
-}
-
-// softplus is log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so that it
-// neither overflows nor loses precision, with its exact derivative σ(x) (as in
-// pkg/models: the derivative of the stable expression would be 1, not ½, at
-// x = 0, and GoMLX's Softplus needs IsFinite, which ONNX Runtime lacks).
-func softplus(x *Node) *Node {
-	fixed := StopGradient(x)
-	value := stableSoftplus(fixed)
-	slope := IdentityWithCustomGradient(x, func(x, v *Node) *Node { return Mul(v, Sigmoid(x)) })
-	return Add(slope, StopGradient(Sub(value, fixed)))
-}
-
-// stableSoftplus is max(x, 0) + log1p(e^−|x|), for values that are not
-// differentiated.
-func stableSoftplus(x *Node) *Node {
-	relu := Mul(x, ConvertDType(GreaterOrEqual(x, ZerosLike(x)), x.DType()))
-	return Add(relu, Log1p(Exp(Neg(Abs(x)))))
 }
 
 func (m Model) check(v *Node) {

@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"runtime"
 	"sync"
+
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // Params are an RBM's parameters on the host, in float64: what the exact
@@ -46,12 +48,6 @@ func (p *Params) Validate() error {
 		}
 	}
 	return nil
-}
-
-// softplus64 is log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|), which
-// neither overflows for large x nor loses precision for very negative x.
-func softplus64(x float64) float64 {
-	return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
 }
 
 // HiddenInput returns the input of each hidden unit for the visible state v:
@@ -103,7 +99,7 @@ func (p *Params) FreeEnergy(v []float64) float64 {
 		}
 	}
 	for _, x := range p.HiddenInput(v) {
-		f -= softplus64(x)
+		f -= graphx.Softplus64(x)
 	}
 	return f
 }
@@ -211,7 +207,7 @@ func (p *Params) visibleTerm(u []float64) float64 {
 	t := 0.0
 	if p.Sigma == nil {
 		for i, ui := range u {
-			t += softplus64(p.B[i] + ui)
+			t += graphx.Softplus64(p.B[i] + ui)
 		}
 		return t
 	}

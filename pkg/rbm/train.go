@@ -12,6 +12,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/pkg/fit"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // Init returns a binary–binary RBM initialised as the lecture notes' program
@@ -151,7 +152,7 @@ func (t *Trainer) objective(scope *model.Scope, inputs []*Node) (*Node, []*Node)
 	g := batch.Graph()
 	v := batch
 	if cfg.Binarize {
-		v = bernoulli(scope, batch)
+		v = graphx.Bernoulli(scope, batch)
 	}
 	v = StopGradient(v)
 	// One Gibbs step from the data: the reconstruction, and CD's first step.

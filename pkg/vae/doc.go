@@ -2,7 +2,7 @@
 // lecture: its loss terms as graph functions, the training terms for
 // pkg/fit, the importance-weighted bound on the likelihood, and what the
 // lecture draws from a trained model (latent codes, decoded grids, samples,
-// interpolations). The architecture is models.VAE:
+// interpolations). The architecture is VAE:
 //
 //	q(z|x) = N(μ(x), diag(exp(logVar(x))))     the encoder
 //	p(x|z) = Π_i Bernoulli(x_i; σ(ℓ_i(z)))     the decoder, ℓ its logits
@@ -37,7 +37,7 @@
 //	IWAE_k(x) = E[log (1/k) Σ_j w_j] ≤ log p(x),
 //
 // which is the ELBO for k = 1, grows with k and tends to log p(x) (Burda,
-// Grosse and Salakhutdinov, 2016). LogMeanExp computes log (1/k) Σ_j exp(a_j)
+// Grosse and Salakhutdinov, 2016). graphx.LogMeanExp computes log (1/k) Σ_j exp(a_j)
 // stably, as m + log (1/k) Σ_j exp(a_j − m) with m = max_j a_j.
 //
 // All log-likelihoods are in nats.

@@ -7,7 +7,6 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/klcourse/klcourse/pkg/datasets"
 	"github.com/klcourse/klcourse/pkg/fit"
-	"github.com/klcourse/klcourse/pkg/models"
 )
 
 // SaveInitialWeights creates the weights of the VAE v from cfg.Seed,
@@ -15,7 +14,7 @@ import (
 // several runs share, as the seed's vae_init.h5 (Keras's save_weights
 // before the sweep, load_weights before each run). sample gives an image to
 // build the graph on. The weights do not depend on v.KL.
-func SaveInitialWeights(backend compute.Backend, v models.VAE, cfg fit.Config, sample *datasets.Images, dir string) error {
+func SaveInitialWeights(backend compute.Backend, v VAE, cfg fit.Config, sample *datasets.Images, dir string) error {
 	g, err := fit.NewGenerative(backend, Terms(v, false), TermNames, cfg)
 	if err != nil {
 		return err
@@ -29,7 +28,7 @@ func SaveInitialWeights(backend compute.Backend, v models.VAE, cfg fit.Config, s
 // NewRun returns a fit.Generative that trains v (with KL coefficient v.KL,
 // on dynamically binarised images with binarise) from the weights saved in
 // initDir by SaveInitialWeights.
-func NewRun(backend compute.Backend, v models.VAE, binarise bool, cfg fit.Config, initDir string) (*fit.Generative, error) {
+func NewRun(backend compute.Backend, v VAE, binarise bool, cfg fit.Config, initDir string) (*fit.Generative, error) {
 	if _, err := os.Stat(initDir); err != nil {
 		return nil, fmt.Errorf("vae.NewRun: the initial weights: %w (SaveInitialWeights writes them)", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/klcourse/klcourse/pkg/datasets"
-	"github.com/klcourse/klcourse/pkg/models"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // BoundsGraph returns, for each row of x [batch, Inputs], two estimates of
@@ -20,23 +20,23 @@ import (
 //
 // elbo is an unbiased estimate of the ELBO (its KL term exact), iwae the
 // k-sample importance-weighted bound; both [batch], in nats.
-func BoundsGraph(scope *model.Scope, v models.VAE, x *Node, k int) (elbo, iwae *Node) {
+func BoundsGraph(scope *model.Scope, v VAE, x *Node, k int) (elbo, iwae *Node) {
 	eps := scope.RandomNormal(x.Graph(), shapes.Make(x.DType(), k, x.Shape().Dimensions[0], v.Latent))
 	return BoundsFromNoise(scope, v, x, eps)
 }
 
 // BoundsFromNoise is BoundsGraph with the noise given: eps [k, batch,
 // Latent], standard normal.
-func BoundsFromNoise(scope *model.Scope, v models.VAE, x, eps *Node) (elbo, iwae *Node) {
+func BoundsFromNoise(scope *model.Scope, v VAE, x, eps *Node) (elbo, iwae *Node) {
 	k, batch := eps.Shape().Dimensions[0], x.Shape().Dimensions[0]
 	mean, logVar := v.Encode(scope, x)
 	z := Reparameterise(mean, logVar, eps)
 	logits := v.DecodeLogits(scope, Reshape(z, k*batch, v.Latent))
 	xs := Reshape(BroadcastToDims(InsertAxes(x, 0), k, batch, v.Inputs), k*batch, v.Inputs)
 	logPxz := Reshape(Neg(BernoulliNLL(xs, logits)), k, batch)
-	logW := Sub(Add(logPxz, LogStandardNormal(z)), LogDiagonalNormal(eps, logVar))
+	logW := Sub(Add(logPxz, graphx.LogStandardNormal(z)), graphx.LogDiagonalNormal(eps, logVar))
 	elbo = Sub(ReduceMean(logPxz, 0), KLToStandardNormal(mean, logVar))
-	return elbo, LogMeanExp(logW, 0)
+	return elbo, graphx.LogMeanExp(logW, 0)
 }
 
 // Bounds are a data set's mean ELBO and IWAE bound, in nats per image.
@@ -52,7 +52,7 @@ type Bounds struct {
 // chunk images at a time (k·chunk decodings per call). The images are used
 // as they are: binarise them first (BinariseImages) for the bound of a
 // model of binary images.
-func EstimateBounds(backend compute.Backend, store *model.Store, v models.VAE, images *datasets.Images, k, chunk int) (Bounds, error) {
+func EstimateBounds(backend compute.Backend, store *model.Store, v VAE, images *datasets.Images, k, chunk int) (Bounds, error) {
 	if k < 1 || chunk < 1 {
 		return Bounds{}, fmt.Errorf("vae.EstimateBounds: k = %d and chunk = %d, want both ≥ 1", k, chunk)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/pkg/datasets"
-	"github.com/klcourse/klcourse/pkg/models"
 	"github.com/klcourse/klcourse/pkg/plots"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -29,7 +28,7 @@ type Codes struct {
 
 // Encode returns the codes of every image, evaluated chunk images at a
 // time.
-func Encode(backend compute.Backend, store *model.Store, v models.VAE, images *datasets.Images, chunk int) (*Codes, error) {
+func Encode(backend compute.Backend, store *model.Store, v VAE, images *datasets.Images, chunk int) (*Codes, error) {
 	if images.Size() != v.Inputs {
 		return nil, fmt.Errorf("vae.Encode: %s has images of %d values, the VAE takes %d", images.Name, images.Size(), v.Inputs)
 	}
@@ -119,7 +118,7 @@ func (c *Codes) ActiveUnits() int {
 
 // Decode returns the decoded images σ(ℓ(z)), [len(z)][Inputs], for the
 // latent points z [n][Latent].
-func Decode(backend compute.Backend, store *model.Store, v models.VAE, z [][]float64) ([][]float32, error) {
+func Decode(backend compute.Backend, store *model.Store, v VAE, z [][]float64) ([][]float32, error) {
 	flat := make([]float32, 0, len(z)*v.Latent)
 	for i, p := range z {
 		if len(p) != v.Latent {
@@ -175,7 +174,7 @@ func Mosaic(images [][]float32, side, cols int) *image.Gray {
 // Manifold decodes the n×n grid of [lo, hi]² (a 2-D latent space) and
 // returns the decoded images as one plot whose axes are z[0] and z[1], each
 // digit centred on the point it decodes.
-func Manifold(backend compute.Backend, store *model.Store, v models.VAE, title string, n int, lo, hi float64, side int) (*plot.Plot, error) {
+func Manifold(backend compute.Backend, store *model.Store, v VAE, title string, n int, lo, hi float64, side int) (*plot.Plot, error) {
 	if v.Latent != 2 {
 		return nil, fmt.Errorf("vae.Manifold: the latent space has %d dimensions, want 2", v.Latent)
 	}
@@ -299,7 +298,7 @@ func BinariseImages(images *datasets.Images, seed uint64) *datasets.Images {
 	out.Name = images.Name + " (binarised)"
 	out.Pixels = make([]uint8, len(images.Pixels))
 	for i, p := range images.Pixels {
-		// Pixel values k/255; the draw is Binarise's u < x with x = k/255.
+		// Pixel values k/255; the draw is graphx.Bernoulli's u < x with x = k/255.
 		if r.Float64() < float64(p)/255 {
 			out.Pixels[i] = 255
 		}

@@ -18,7 +18,7 @@ import (
 	"github.com/klcourse/klcourse/pkg/datasets"
 	"github.com/klcourse/klcourse/pkg/divergence"
 	"github.com/klcourse/klcourse/pkg/fit"
-	"github.com/klcourse/klcourse/pkg/models"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // reference holds the numbers of testdata/reference.py (PyTorch).
@@ -146,7 +146,7 @@ func TestLogMeanExpAgainstPyTorch(t *testing.T) {
 	r := loadReference(t)
 	for _, b := range testbackends.List(t) {
 		out := MustExecOnceN(b.Backend, func(a *Node) []*Node {
-			v := LogMeanExp(a, 0)
+			v := graphx.LogMeanExp(a, 0)
 			return []*Node{v, Gradient(ReduceAllSum(v), a)[0]}
 		}, matrix(r.LogMeanExp.A))
 		near(t, b.Name+": LogMeanExp", flat64(out[0]), r.LogMeanExp.Value, 1e-6)
@@ -156,8 +156,8 @@ func TestLogMeanExpAgainstPyTorch(t *testing.T) {
 
 // tinyStore returns the tiny VAE of the reference with its weights in a
 // new store.
-func tinyStore(t *testing.T, r *reference) (models.VAE, *model.Store) {
-	v := models.VAE{Inputs: r.Tiny.Inputs, Hidden: r.Tiny.Hidden, Latent: r.Tiny.Latent, KL: 1}
+func tinyStore(t *testing.T, r *reference) (VAE, *model.Store) {
+	v := VAE{Inputs: r.Tiny.Inputs, Hidden: r.Tiny.Hidden, Latent: r.Tiny.Latent, KL: 1}
 	store := model.NewStore()
 	for path, w := range r.Tiny.Weights {
 		// "encoder/hidden" is the scope encoder → hidden → dense of layers.Dense.
@@ -310,7 +310,7 @@ func variables(t *testing.T, store *model.Store) map[string][]float32 {
 func TestSharedInitialisation(t *testing.T) {
 	b := testbackends.Go(t)
 	data := stripes(96, 1)
-	v := models.VAE{Inputs: 36, Hidden: 8, Latent: 2}
+	v := VAE{Inputs: 36, Hidden: 8, Latent: 2}
 	cfg := fit.Config{Epochs: 3, BatchSize: 16, Seed: 11, Flatten: true}
 	dir := filepath.Join(t.TempDir(), "init")
 	if err := SaveInitialWeights(b, v, cfg, data, dir); err != nil {

@@ -8,7 +8,7 @@ import (
 
 	. "github.com/klcourse/klcourse/pkg/diffusion"
 	"github.com/klcourse/klcourse/pkg/exercise"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 func TestCheckQSample(t *testing.T) {
@@ -31,7 +31,7 @@ func TestCheckQSample(t *testing.T) {
 	// The reference is the lecture's marginal: x_t = mean·x0 + std·eps.
 	ref, _ := qSampleReference()
 	c := QSampleCases()[0]
-	ev, err := klloss.Evaluate(b, ref, c.Inputs...)
+	ev, err := graphx.Evaluate(b, ref, c.Inputs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestStepKLReferenceMatchesSchedule(t *testing.T) {
 	xt := [][]float64{{0.52, -1.15}, {0.8, 0.1}}
 	ts := []int32{2, 700}
 	eps := [][]float64{{0.3, 1.0}, {-0.5, 0.2}}
-	ev, err := klloss.Evaluate(b, ref, x0, xt, ts, eps)
+	ev, err := graphx.Evaluate(b, ref, x0, xt, ts, eps)
 	if err != nil {
 		t.Fatal(err)
 	}

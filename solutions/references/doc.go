@@ -24,16 +24,18 @@ import (
 	"github.com/klcourse/klcourse/pkg/exercise"
 	"github.com/klcourse/klcourse/pkg/flow"
 	"github.com/klcourse/klcourse/pkg/gan"
+	"github.com/klcourse/klcourse/pkg/rbm"
+	"github.com/klcourse/klcourse/pkg/vae"
 )
 
 // Exercises maps the name of a solution notebook (without ".ipynb") to the
 // function that computes the expected values of its self-checks.
 var Exercises = map[string]func(backend compute.Backend) ([]exercise.Expected, error){
-	exercise.RBMExercise: RBM,
-	exercise.VAEExercise: VAE,
-	gan.Exercise:         FGAN,
-	diffusion.Exercise:   Diffusion,
-	flow.Exercise:        Lattice,
+	rbm.Exercise:       RBM,
+	vae.Exercise:       VAE,
+	gan.Exercise:       FGAN,
+	diffusion.Exercise: Diffusion,
+	flow.Exercise:      Lattice,
 }
 
 // all collects the expected values of several checks, stopping at the first

@@ -8,7 +8,7 @@ import (
 
 	"github.com/klcourse/klcourse/pkg/exercise"
 	. "github.com/klcourse/klcourse/pkg/gan"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 )
 
 // TestGANReferencesMatchTheLecture: the critic's reference loss is minus the
@@ -18,7 +18,7 @@ func TestGANReferencesMatchTheLecture(t *testing.T) {
 	b := useExpected(t, Exercise)
 	for _, d := range []Divergence{ForwardKL, ReverseKL} {
 		for _, c := range ExerciseCases(d, true) {
-			ev, err := klloss.Evaluate(b, criticLoss(d), c.Inputs...)
+			ev, err := graphx.Evaluate(b, criticLoss(d), c.Inputs...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -26,7 +26,7 @@ func TestGANReferencesMatchTheLecture(t *testing.T) {
 			if !near(ev.Value[0], -bound) {
 				t.Errorf("%s, %s: critic loss %g, −bound %g", d.Name, c.Name, ev.Value[0], -bound)
 			}
-			g, err := klloss.Evaluate(b, minimaxLoss(d), c.Inputs[1])
+			g, err := graphx.Evaluate(b, minimaxLoss(d), c.Inputs[1])
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/klcourse/klcourse/pkg/exercise"
 	"github.com/klcourse/klcourse/pkg/flow"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/phi4"
 )
 
@@ -17,7 +17,7 @@ import (
 func TestLatticeReferencesMatchTheLecture(t *testing.T) {
 	b := useExpected(t, flow.Exercise)
 	c := flow.ActionCases()[0]
-	ev, err := klloss.Evaluate(b, actionReference, c.Inputs...)
+	ev, err := graphx.Evaluate(b, actionReference, c.Inputs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestLatticeReferencesMatchTheLecture(t *testing.T) {
 		}
 	}
 	for _, c := range flow.ESSCases() {
-		ev, err := klloss.Evaluate(b, essReference, c.Inputs...)
+		ev, err := graphx.Evaluate(b, essReference, c.Inputs...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestLatticeReferencesMatchTheLecture(t *testing.T) {
 		}
 	}
 	for _, c := range flow.ReverseKLCases() {
-		ev, err := klloss.Evaluate(b, reverseKLReference, c.Inputs...)
+		ev, err := graphx.Evaluate(b, reverseKLReference, c.Inputs...)
 		if err != nil {
 			t.Fatal(err)
 		}

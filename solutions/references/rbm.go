@@ -5,18 +5,18 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/klcourse/klcourse/pkg/exercise"
+	"github.com/klcourse/klcourse/pkg/graphx"
+	"github.com/klcourse/klcourse/pkg/rbm"
 )
 
 // Exercise 4 (solutions/04_rbm_cd.ipynb): the free energy of a binary–binary
 // RBM and the contrastive-divergence loss.
 
 // rbmFreeEnergy is the reference: −b·v − Σ_j softplus(c_j + (vW)_j), with
-// the softplus max(x, 0) + log1p(e^−|x|) (the gradient is exact away from
-// x = 0, where the test inputs never are).
+// graphx.Softplus, max(x, 0) + log1p(e^−|x|) with its exact gradient σ(x).
 func rbmFreeEnergy(v, w, b, c *Node) *Node {
 	x := Add(MatMul(v, w), InsertAxes(c, 0))
-	softplus := Add(Max(x, ZerosLike(x)), Log1p(Exp(Neg(Abs(x)))))
-	return Neg(Add(ReduceSum(Mul(v, InsertAxes(b, 0)), -1), ReduceSum(softplus, -1)))
+	return Neg(Add(ReduceSum(Mul(v, InsertAxes(b, 0)), -1), ReduceSum(graphx.Softplus(x), -1)))
 }
 
 // rbmCDLoss is the reference CD loss: mean F(v) − mean F(vk), vk held
@@ -29,7 +29,7 @@ const softplusHint = "softplus written as log(1 + exp(x)) overflows: exp(x) is +
 	"Use max(x, 0) + log1p(exp(−|x|)), which is the same function and never overflows."
 
 func freeEnergyMistakes() []exercise.Mistake[func([]*Node) *Node] {
-	args := exercise.FreeEnergyArgs
+	args := rbm.FreeEnergyArgs
 	return []exercise.Mistake[func([]*Node) *Node]{
 		{Fn: args(func(v, w, b, c *Node) *Node { return Neg(rbmFreeEnergy(v, w, b, c)) }),
 			Hint: "the sign is flipped: F(v) = −b·v − Σ_j softplus(c_j + (vW)_j). Low free energy means high probability, p(v) ∝ exp(−F(v))."},
@@ -48,7 +48,7 @@ func freeEnergyMistakes() []exercise.Mistake[func([]*Node) *Node] {
 }
 
 func cdLossMistakes() []exercise.Mistake[func([]*Node) *Node] {
-	args := exercise.CDLossArgs
+	args := rbm.CDLossArgs
 	meanF := func(v, w, b, c *Node) *Node { return ReduceAllMean(rbmFreeEnergy(v, w, b, c)) }
 	return []exercise.Mistake[func([]*Node) *Node]{
 		{Fn: args(func(v, vk, w, b, c *Node) *Node { return Neg(rbmCDLoss(v, vk, w, b, c)) }),
@@ -73,9 +73,9 @@ func cdLossMistakes() []exercise.Mistake[func([]*Node) *Node] {
 func RBM(backend compute.Backend) ([]exercise.Expected, error) {
 	return all(
 		func() (exercise.Expected, error) {
-			return exercise.Expect(backend, "freeEnergy", exercise.FreeEnergyArgs(rbmFreeEnergy), freeEnergyMistakes(), exercise.FreeEnergyCases()...)
+			return exercise.Expect(backend, "freeEnergy", rbm.FreeEnergyArgs(rbmFreeEnergy), freeEnergyMistakes(), rbm.FreeEnergyCases()...)
 		},
 		func() (exercise.Expected, error) {
-			return exercise.Expect(backend, "cdLoss", exercise.CDLossArgs(rbmCDLoss), cdLossMistakes(), exercise.CDLossCases()...)
+			return exercise.Expect(backend, "cdLoss", rbm.CDLossArgs(rbmCDLoss), cdLossMistakes(), rbm.CDLossCases()...)
 		})
 }

@@ -6,16 +6,16 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/klcourse/klcourse/pkg/exercise"
-	"github.com/klcourse/klcourse/pkg/klloss"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/rbm"
 )
 
 // TestRBMReferenceMatchesTheLecture: the reference free energy is pkg/rbm's
 // (the lecture's, in float64) on the check's first case.
 func TestRBMReferenceMatchesTheLecture(t *testing.T) {
-	b := useExpected(t, exercise.RBMExercise)
-	c := exercise.FreeEnergyCases()[0]
-	ev, err := klloss.Evaluate(b, exercise.FreeEnergyArgs(rbmFreeEnergy), c.Inputs...)
+	b := useExpected(t, rbm.Exercise)
+	c := rbm.FreeEnergyCases()[0]
+	ev, err := graphx.Evaluate(b, rbm.FreeEnergyArgs(rbmFreeEnergy), c.Inputs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestRBMReferenceMatchesTheLecture(t *testing.T) {
 // TestRBMChecks: a student's correct answers pass, the stub is "not done",
 // and each known mistake — written the way a student would — gets its hint.
 func TestRBMChecks(t *testing.T) {
-	be := useExpected(t, exercise.RBMExercise)
+	be := useExpected(t, rbm.Exercise)
 	stableFE := func(v, w, b, c *Node) *Node {
 		x := Add(MatMul(v, w), InsertAxes(c, 0))
 		sp := Add(Max(x, ZerosLike(x)), Log1p(Exp(Neg(Abs(x)))))
@@ -58,7 +58,7 @@ func TestRBMChecks(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		fn   exercise.FreeEnergyFn
+		fn   rbm.FreeEnergyFn
 		want string
 	}{
 		{"student's stable version", stableFE, "PASS"},
@@ -67,13 +67,13 @@ func TestRBMChecks(t *testing.T) {
 		{"sign", func(v, w, b, c *Node) *Node { return Neg(stableFE(v, w, b, c)) }, "sign is flipped"},
 		{"no visible bias", func(v, w, b, c *Node) *Node { return stableFE(v, w, ZerosLike(b), c) }, "visible-bias term"},
 	} {
-		wants(t, "freeEnergy, "+tc.name, exercise.CheckFreeEnergy(be, tc.fn), tc.want)
+		wants(t, "freeEnergy, "+tc.name, rbm.CheckFreeEnergy(be, tc.fn), tc.want)
 	}
 	meanFE := func(v, w, b, c *Node) *Node { return ReduceAllMean(stableFE(v, w, b, c)) }
 	cd := func(v, vk, w, b, c *Node) *Node { return Sub(meanFE(v, w, b, c), meanFE(StopGradient(vk), w, b, c)) }
 	for _, tc := range []struct {
 		name string
-		fn   exercise.CDLossFn
+		fn   rbm.CDLossFn
 		want string
 	}{
 		{"student's version", cd, "PASS"},
@@ -88,9 +88,9 @@ func TestRBMChecks(t *testing.T) {
 		{"rounded", func(v, vk, w, b, c *Node) *Node { return cd(v, Round(vk), w, b, c) }, "don't round it"},
 		{"sum", func(v, vk, w, b, c *Node) *Node { return MulScalar(cd(v, vk, w, b, c), 3) }, "summed over the batch"},
 	} {
-		wants(t, "cdLoss, "+tc.name, exercise.CheckCDLoss(be, tc.fn), tc.want)
+		wants(t, "cdLoss, "+tc.name, rbm.CheckCDLoss(be, tc.fn), tc.want)
 	}
-	if exercise.CDLossDone(be, func(v, vk, w, b, c *Node) *Node { return exercise.Todo(v) }) || !exercise.CDLossDone(be, cd) {
+	if rbm.CDLossDone(be, func(v, vk, w, b, c *Node) *Node { return exercise.Todo(v) }) || !rbm.CDLossDone(be, cd) {
 		t.Error("CDLossDone does not tell the stub from an answer")
 	}
 }

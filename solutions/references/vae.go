@@ -5,6 +5,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/klcourse/klcourse/pkg/exercise"
+	"github.com/klcourse/klcourse/pkg/vae"
 )
 
 // Exercise 5 (solutions/05_vae_elbo.ipynb): the reparameterised sample and
@@ -27,8 +28,8 @@ func klReference(mean, logVar *Node) *Node {
 	return MulScalar(AddScalar(Sub(Add(trace, quad), logDet), -d), 0.5)
 }
 
-func sampleMistakes() []exercise.Mistake[exercise.SampleFn] {
-	return []exercise.Mistake[exercise.SampleFn]{
+func sampleMistakes() []exercise.Mistake[vae.SampleFn] {
+	return []exercise.Mistake[vae.SampleFn]{
 		{Fn: func(m, lv, e *Node) *Node { return Add(m, Mul(lv, e)) },
 			Hint: "you used the log-variance as the standard deviation: σ = exp(½·logVar)."},
 		{Fn: func(m, lv, e *Node) *Node { return Add(m, Mul(Exp(lv), e)) },
@@ -40,9 +41,9 @@ func sampleMistakes() []exercise.Mistake[exercise.SampleFn] {
 	}
 }
 
-func klMistakes() []exercise.Mistake[exercise.KLFn] {
+func klMistakes() []exercise.Mistake[vae.KLFn] {
 	dims := func(m *Node) float64 { return float64(m.Shape().Dimensions[m.Rank()-1]) }
-	return []exercise.Mistake[exercise.KLFn]{
+	return []exercise.Mistake[vae.KLFn]{
 		{Fn: func(m, lv *Node) *Node {
 			// σ = logVar: σ² = logVar², log σ² = log logVar².
 			return MulScalar(ReduceSum(Sub(Add(Square(m), Square(lv)), OnePlus(Log(Square(lv)))), -1), 0.5)
@@ -71,9 +72,9 @@ func klMistakes() []exercise.Mistake[exercise.KLFn] {
 func VAE(backend compute.Backend) ([]exercise.Expected, error) {
 	return all(
 		func() (exercise.Expected, error) {
-			return exercise.Expect(backend, "sampleLatent", exercise.SampleFn(sampleReference), sampleMistakes(), exercise.SampleCases()...)
+			return exercise.Expect(backend, "sampleLatent", vae.SampleFn(sampleReference), sampleMistakes(), vae.SampleCases()...)
 		},
 		func() (exercise.Expected, error) {
-			return exercise.Expect(backend, "klToPrior", exercise.KLFn(klReference), klMistakes(), exercise.KLCases()...)
+			return exercise.Expect(backend, "klToPrior", vae.KLFn(klReference), klMistakes(), vae.KLCases()...)
 		})
 }

@@ -13,20 +13,20 @@ import (
 // TestVAEChecks checks the references against pkg/vae (tested against
 // PyTorch), and that every known mistake fails with its own hint.
 func TestVAEChecks(t *testing.T) {
-	b := useExpected(t, exercise.VAEExercise)
-	wants(t, "vae.Reparameterise", exercise.CheckSample(b, func(m, lv, e *Node) *Node { return vae.Reparameterise(m, lv, e) }), "PASS")
-	wants(t, "vae.KLToStandardNormal", exercise.CheckKL(b, vae.KLToStandardNormal), "PASS")
+	b := useExpected(t, vae.Exercise)
+	wants(t, "vae.Reparameterise", vae.CheckSample(b, func(m, lv, e *Node) *Node { return vae.Reparameterise(m, lv, e) }), "PASS")
+	wants(t, "vae.KLToStandardNormal", vae.CheckKL(b, vae.KLToStandardNormal), "PASS")
 	for i, m := range sampleMistakes() {
-		if r := exercise.CheckSample(b, m.Fn); r.Passed || !strings.Contains(r.Report, m.Hint) {
+		if r := vae.CheckSample(b, m.Fn); r.Passed || !strings.Contains(r.Report, m.Hint) {
 			t.Errorf("sampling mistake %d: %s", i, r.Report)
 		}
 	}
 	for i, m := range klMistakes() {
-		if r := exercise.CheckKL(b, m.Fn); r.Passed || !strings.Contains(r.Report, m.Hint) {
+		if r := vae.CheckKL(b, m.Fn); r.Passed || !strings.Contains(r.Report, m.Hint) {
 			t.Errorf("KL mistake %d: %s", i, r.Report)
 		}
 	}
-	if r := exercise.CheckKL(b, func(m, lv *Node) *Node { return exercise.Todo(m) }); !r.NotDone {
+	if r := vae.CheckKL(b, func(m, lv *Node) *Node { return exercise.Todo(m) }); !r.NotDone {
 		t.Errorf("the stub: %s", r.Report)
 	}
 }

@@ -1,4 +1,4 @@
-package models
+package convnet
 
 import (
 	"fmt"
@@ -195,13 +195,13 @@ func (c CNN) head(scope *model.Scope, flat *Node) *Node {
 func (c CNN) check(images *Node) {
 	s := images.Shape()
 	if s.Rank() != 4 || !s.DType.IsFloat() {
-		panic(fmt.Errorf("models.CNN: images must be float [batch, height, width, channels], got %s", s))
+		panic(fmt.Errorf("convnet.CNN: images must be float [batch, height, width, channels], got %s", s))
 	}
 	if h, w := s.Dimensions[1], s.Dimensions[2]; h < 10 || w < 10 {
-		panic(fmt.Errorf("models.CNN: images must be at least 10×10 for two 3×3 convolutions and two 2×2 poolings, got %d×%d", h, w))
+		panic(fmt.Errorf("convnet.CNN: images must be at least 10×10 for two 3×3 convolutions and two 2×2 poolings, got %d×%d", h, w))
 	}
 	if c.Filters1 <= 0 || c.Filters2 <= 0 || c.Hidden <= 0 || c.Classes <= 0 {
-		panic(fmt.Errorf("models.CNN: all sizes must be positive, got %+v", c))
+		panic(fmt.Errorf("convnet.CNN: all sizes must be positive, got %+v", c))
 	}
 }
 

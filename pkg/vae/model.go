@@ -1,4 +1,4 @@
-package models
+package vae
 
 import (
 	"fmt"
@@ -9,11 +9,11 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
-	"github.com/gomlx/gomlx/ml/train"
 )
 
-// VAE is the variational autoencoder of seed 004 for images flattened to
-// Inputs values in [0, 1]:
+// VAE is the network of the lecture's variational autoencoder (after the
+// course notes' Keras program), for images flattened to Inputs values in
+// [0, 1]:
 //
 //	encoder: x → Dense(Hidden, relu) → mean = Dense(Latent), logVar = Dense(Latent)
 //	decoder: z → Dense(Hidden, relu) → Dense(Inputs, sigmoid)
@@ -34,9 +34,9 @@ type VAE struct {
 	KL                     float64 // coefficient c of the KL term
 }
 
-// SeedVAE returns the VAE of seed 004: 784 inputs (28×28 MNIST), 256 hidden
-// units, a 2-dimensional latent space and KL coefficient 1; the seed also
-// tries 0, 0.02, 2 and 20.
+// SeedVAE returns the lecture's VAE: 784 inputs (28×28 MNIST), 256 hidden
+// units, a 2-dimensional latent space and KL coefficient 1; the lecture's
+// sweep also tries 0, 0.02, 2 and 20.
 func SeedVAE() VAE {
 	return VAE{Inputs: 784, Hidden: 256, Latent: 2, KL: 1}
 }
@@ -62,8 +62,8 @@ func (v VAE) DecodeLogits(scope *model.Scope, z *Node) *Node {
 	return layers.Dense(scope.In("output"), h, true, v.Inputs)
 }
 
-// A VAEPass holds one pass of a batch through the VAE.
-type VAEPass struct {
+// A Pass holds one pass of a batch through the VAE.
+type Pass struct {
 	Mean, LogVar *Node // of q(z|x), [batch, Latent]
 	Z            *Node // the sample mean + exp(logVar/2)·ε, [batch, Latent]
 	Logits       *Node // of p(x|z), [batch, Inputs]; Sigmoid gives the decoded images
@@ -76,47 +76,19 @@ type VAEPass struct {
 // trick (ε from the store's random number generator, so that the gradient
 // flows through the mean and the log-variance), decodes z and computes the
 // two terms of the loss.
-func (v VAE) Pass(scope *model.Scope, x *Node) VAEPass {
-	var p VAEPass
+func (v VAE) Pass(scope *model.Scope, x *Node) Pass {
+	var p Pass
 	p.Mean, p.LogVar = v.Encode(scope, x)
 	eps := scope.RandomNormal(x.Graph(), shapes.Make(x.DType(), p.Mean.Shape().Dimensions...))
-	p.Z = Add(p.Mean, Mul(Exp(MulScalar(p.LogVar, 0.5)), eps))
+	p.Z = Reparameterise(p.Mean, p.LogVar, eps)
 	p.Logits = v.DecodeLogits(scope, p.Z)
-	p.Reconstruction = ReduceAllMean(BinaryCrossEntropySum(x, p.Logits))
+	p.Reconstruction = ReduceAllMean(BernoulliNLL(x, p.Logits))
 	p.KL = ReduceAllMean(KLToStandardNormal(p.Mean, p.LogVar))
 	return p
 }
 
-// Train is a model function for train.Trainer, which needs no loss function
-// with it (pass nil): it adds Reconstruction + KL·KL of the pass to the
-// trainer's loss and returns the decoded images [batch, Inputs]. Batches
-// hold the images as their only input and no labels.
-func (v VAE) Train(scope *model.Scope, x *Node) *Node {
-	p := v.Pass(scope, x)
-	train.AddMainLoss(Add(p.Reconstruction, MulScalar(p.KL, v.KL)))
-	return Sigmoid(p.Logits)
-}
-
-// KLToStandardNormal returns, for each row of mean and logVar [batch, d],
-// the divergence of the diagonal Gaussian N(mean, diag(exp(logVar))) from
-// the standard normal N(0, I), in nats:
-//
-//	KL = ½ Σ_k (mean_k² + exp(logVar_k) − 1 − logVar_k).
-func KLToStandardNormal(mean, logVar *Node) *Node {
-	return MulScalar(ReduceSum(Sub(Add(Square(mean), Exp(logVar)), OnePlus(logVar)), -1), 0.5)
-}
-
-// BinaryCrossEntropySum returns, for each row of x (values in [0, 1]) and
-// logits l [batch, d], Σ_i −x_i·log σ(l_i) − (1−x_i)·log(1−σ(l_i)), the
-// negative log-likelihood of x under independent Bernoulli(σ(l_i)) — Keras's
-// binary_crossentropy times d. It is computed as Σ_i softplus(l_i) − x_i·l_i,
-// which is exact and cannot overflow.
-func BinaryCrossEntropySum(x, logits *Node) *Node {
-	return ReduceSum(Sub(softplus(logits), Mul(x, logits)), -1)
-}
-
 func (v VAE) check(x *Node, width int, name string) {
 	if s := x.Shape(); s.Rank() != 2 || s.Dimensions[1] != width || !s.DType.IsFloat() {
-		panic(fmt.Errorf("models.VAE: %s must be float [batch, %d], got %s", name, width, s))
+		panic(fmt.Errorf("vae.VAE: %s must be float [batch, %d], got %s", name, width, s))
 	}
 }

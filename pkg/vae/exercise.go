@@ -1,8 +1,10 @@
-package exercise
+package vae
 
 import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/klcourse/klcourse/pkg/exercise"
 )
 
 // The self-checks of the VAE exercise (solutions/05_vae_elbo.ipynb). They
@@ -10,8 +12,8 @@ import (
 // references and the known mistakes are the solution's
 // (solutions/references), not shipped with the course.
 
-// VAEExercise is the name of exercise 5's notebook and expected values.
-const VAEExercise = "05_vae_elbo"
+// Exercise is the name of exercise 5's notebook and expected values.
+const Exercise = "05_vae_elbo"
 
 // SampleFn is the student's reparameterised sampling: z from the encoder's
 // mean and log-variance [batch, d] and standard normal noise eps [batch, d].
@@ -23,7 +25,7 @@ type KLFn = func(mean, logVar *Node) *Node
 
 // vaeCases are the fixed inputs of both checks: latent dimensions 3 and 5,
 // so that a mean over the dimensions differs from every other mistake.
-var vaeCases = []Case{
+var vaeCases = []exercise.Case{
 	{Name: "2 rows, 3 latent dimensions", Inputs: []any{
 		[][]float32{{0.5, -1, 2}, {0, 0.3, -0.7}},
 		[][]float32{{0.2, -1.5, 0.7}, {-0.4, 1.1, 0.05}},
@@ -38,28 +40,28 @@ var vaeCases = []Case{
 
 // SampleCases are the inputs of the sampling check: mean, logVar and eps,
 // compared on the value and the gradient with respect to all three.
-func SampleCases() []Case { return vaeCases }
+func SampleCases() []exercise.Case { return vaeCases }
 
 // KLCases are the inputs of the KL check: mean and logVar.
-func KLCases() []Case { return twoInputs(vaeCases) }
+func KLCases() []exercise.Case { return twoInputs(vaeCases) }
 
 // CheckSample checks the student's reparameterised sampling against the
 // expected values, value and gradient with respect to the mean, the
 // log-variance and the noise, and prints PASS or what differs with a hint.
-func CheckSample(backend compute.Backend, student SampleFn) Result {
-	return CheckExpected(backend, VAEExercise, "sampleLatent", student, SampleCases()...)
+func CheckSample(backend compute.Backend, student SampleFn) exercise.Result {
+	return exercise.CheckExpected(backend, Exercise, "sampleLatent", student, SampleCases()...)
 }
 
 // CheckKL checks the student's KL term against the expected values, value
 // and gradient with respect to the mean and the log-variance.
-func CheckKL(backend compute.Backend, student KLFn) Result {
-	return CheckExpected(backend, VAEExercise, "klToPrior", student, KLCases()...)
+func CheckKL(backend compute.Backend, student KLFn) exercise.Result {
+	return exercise.CheckExpected(backend, Exercise, "klToPrior", student, KLCases()...)
 }
 
-func twoInputs(cases []Case) []Case {
-	out := make([]Case, len(cases))
+func twoInputs(cases []exercise.Case) []exercise.Case {
+	out := make([]exercise.Case, len(cases))
 	for i, c := range cases {
-		out[i] = Case{Name: c.Name, Inputs: c.Inputs[:2]}
+		out[i] = exercise.Case{Name: c.Name, Inputs: c.Inputs[:2]}
 	}
 	return out
 }

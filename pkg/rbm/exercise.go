@@ -1,8 +1,10 @@
-package exercise
+package rbm
 
 import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/klcourse/klcourse/pkg/exercise"
 )
 
 // The self-checks of exercise 4 (solutions/04_rbm_cd.ipynb): the free energy
@@ -11,8 +13,8 @@ import (
 // references and the known mistakes are the solution's
 // (solutions/references), not shipped with the course.
 
-// RBMExercise is the name of exercise 4's notebook and expected values.
-const RBMExercise = "04_rbm_cd"
+// Exercise is the name of exercise 4's notebook and expected values.
+const Exercise = "04_rbm_cd"
 
 // FreeEnergyFn is the student's free energy: F(v) [batch] of the visible
 // states v [batch, V] for weights w [V, H], visible biases b [V] and hidden
@@ -67,9 +69,9 @@ func rbmCases() (moderate, large []any) {
 
 // FreeEnergyCases are the inputs of the free-energy check (v, w, b, c),
 // compared on the value and the gradient with respect to all four.
-func FreeEnergyCases() []Case {
+func FreeEnergyCases() []exercise.Case {
 	moderate, large := rbmCases()
-	return []Case{
+	return []exercise.Case{
 		{Name: "a 5×3 RBM, 3 visible vectors", Inputs: moderate},
 		{Name: "large weights (hidden inputs up to ~100)", Inputs: large},
 	}
@@ -78,11 +80,11 @@ func FreeEnergyCases() []Case {
 // CDLossCases are the inputs of the CD-loss check (v, u, w, b, c; see
 // CDLossArgs), compared on the value and the gradient with respect to w, b
 // and c.
-func CDLossCases() []Case {
+func CDLossCases() []exercise.Case {
 	moderate, large := rbmCases()
 	u := [][]float32{{0.2, 0.9, 0.5}, {0.7, 0.1, 0.4}, {0.45, 0.6, 0.05}}
 	withNoise := func(in []any) []any { return []any{in[0], u, in[1], in[2], in[3]} }
-	return []Case{
+	return []exercise.Case{
 		{Name: "a 5×3 RBM, a batch of 3", Inputs: withNoise(moderate), WRT: []int{2, 3, 4}},
 		{Name: "large weights", Inputs: withNoise(large), WRT: []int{2, 3, 4}},
 	}
@@ -92,19 +94,19 @@ func CDLossCases() []Case {
 // value and gradient with respect to v, w, b and c, against the expected
 // values, and prints PASS or what differs, with a hint for the common
 // mistakes.
-func CheckFreeEnergy(backend compute.Backend, student FreeEnergyFn) Result {
-	return CheckExpected(backend, RBMExercise, "freeEnergy", FreeEnergyArgs(student), FreeEnergyCases()...)
+func CheckFreeEnergy(backend compute.Backend, student FreeEnergyFn) exercise.Result {
+	return exercise.CheckExpected(backend, Exercise, "freeEnergy", FreeEnergyArgs(student), FreeEnergyCases()...)
 }
 
 // CheckCDLoss checks the student's CD loss: its value, and its gradient with
 // respect to w, b and c when vk comes out of a Gibbs step that depends on
 // them. It prints PASS or what differs, with hints.
-func CheckCDLoss(backend compute.Backend, student CDLossFn) Result {
-	return CheckExpected(backend, RBMExercise, "cdLoss", CDLossArgs(student), CDLossCases()...)
+func CheckCDLoss(backend compute.Backend, student CDLossFn) exercise.Result {
+	return exercise.CheckExpected(backend, Exercise, "cdLoss", CDLossArgs(student), CDLossCases()...)
 }
 
 // CDLossDone reports whether the student's CD loss (and the free energy it
 // calls) is written: the training cell of exercise 4 trains only then.
 func CDLossDone(backend compute.Backend, student CDLossFn) bool {
-	return Done(backend, CDLossArgs(student), CDLossCases()[0])
+	return exercise.Done(backend, CDLossArgs(student), CDLossCases()[0])
 }

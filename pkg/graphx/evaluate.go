@@ -1,8 +1,9 @@
-package klloss
+package graphx
 
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/gomlx/compute"
@@ -13,13 +14,13 @@ import (
 )
 
 // GraphFn lists the function types Evaluate accepts: graph functions of one to
-// three nodes, of a slice of nodes, and PairFn.
+// three nodes or of a slice of nodes, and the named types defined as one of
+// them (such as klloss.PairFn).
 type GraphFn interface {
-	func(*graph.Node) *graph.Node |
-		func(*graph.Node, *graph.Node) *graph.Node |
-		func(*graph.Node, *graph.Node, *graph.Node) *graph.Node |
-		func([]*graph.Node) *graph.Node |
-		PairFn
+	~func(*graph.Node) *graph.Node |
+		~func(*graph.Node, *graph.Node) *graph.Node |
+		~func(*graph.Node, *graph.Node, *graph.Node) *graph.Node |
+		~func([]*graph.Node) *graph.Node
 }
 
 // Evaluation is the value of a graph function on fixed inputs and its gradient,
@@ -42,7 +43,7 @@ type Evaluation struct {
 // scalar, a slice or a slice of slices ... of a numeric type; its Go type gives
 // its dtype) or a *tensors.Tensor. The output of fn must be float. For example,
 //
-//	ev, err := klloss.Evaluate(backend, klloss.Keras,
+//	ev, err := graphx.Evaluate(backend, klloss.Keras,
 //		[][]float32{{-0.4, 1}, {3, 0.2}}, [][]float32{{0.16, 0.4}, {0.14, 2.1}})
 //
 // gives ev.Value = [1.2802572] and ev.Gradients with respect to y_true and
@@ -63,15 +64,15 @@ func Evaluate[F GraphFn](backend compute.Backend, fn F, inputs ...any) (*Evaluat
 func EvaluateWRT[F GraphFn](backend compute.Backend, fn F, wrt []int, inputs ...any) (*Evaluation, error) {
 	for _, i := range wrt {
 		if i < 0 || i >= len(inputs) {
-			return nil, fmt.Errorf("klloss.Evaluate: gradient with respect to input %d requested, but there are %d inputs", i, len(inputs))
+			return nil, fmt.Errorf("graphx.Evaluate: gradient with respect to input %d requested, but there are %d inputs", i, len(inputs))
 		}
 	}
 	if backend == nil {
-		return nil, errors.New("klloss.Evaluate: backend is nil")
+		return nil, errors.New("graphx.Evaluate: backend is nil")
 	}
 	call := sliceFn(fn)
 	if call == nil {
-		return nil, errors.New("klloss.Evaluate: fn is nil")
+		return nil, errors.New("graphx.Evaluate: fn is nil")
 	}
 	var (
 		outDims    []int
@@ -80,10 +81,10 @@ func EvaluateWRT[F GraphFn](backend compute.Backend, fn F, wrt []int, inputs ...
 	exec, err := graph.NewExec(backend, func(xs []*graph.Node) []*graph.Node {
 		out := call(xs)
 		if out == nil {
-			exceptions.Panicf("klloss.Evaluate: fn returned nil")
+			exceptions.Panicf("graphx.Evaluate: fn returned nil")
 		}
 		if !out.DType().IsFloat() {
-			exceptions.Panicf("klloss.Evaluate: fn must return a float tensor to be differentiated, got %s", out.Shape())
+			exceptions.Panicf("graphx.Evaluate: fn must return a float tensor to be differentiated, got %s", out.Shape())
 		}
 		outDims = out.Shape().Dimensions
 		total := out
@@ -107,7 +108,7 @@ func EvaluateWRT[F GraphFn](backend compute.Backend, fn F, wrt []int, inputs ...
 		return results
 	})
 	if err != nil {
-		return nil, fmt.Errorf("klloss.Evaluate: %w", err)
+		return nil, fmt.Errorf("graphx.Evaluate: %w", err)
 	}
 	// A panic while fn builds its graph (a shape mismatch, say, or a
 	// student's panic) becomes an error. The Exec is then not finalised:
@@ -117,14 +118,14 @@ func EvaluateWRT[F GraphFn](backend compute.Backend, fn F, wrt []int, inputs ...
 		defer exec.Finalize()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("klloss.Evaluate: %w", err)
+		return nil, fmt.Errorf("graphx.Evaluate: %w", err)
 	}
 	flat := make([][]float64, len(results))
 	for i, t := range results {
 		flat[i], err = tensors.CopyFlatData[float64](t)
 		t.FinalizeAll()
 		if err != nil {
-			return nil, fmt.Errorf("klloss.Evaluate: reading a result: %w", err)
+			return nil, fmt.Errorf("graphx.Evaluate: reading a result: %w", err)
 		}
 	}
 	ev := &Evaluation{
@@ -145,36 +146,38 @@ func EvaluateWRT[F GraphFn](backend compute.Backend, fn F, wrt []int, inputs ...
 // sliceFn returns fn as a function of a slice of nodes, or nil if fn is nil.
 // Calling the result with the wrong number of nodes panics with a message.
 func sliceFn[F GraphFn](fn F) func([]*graph.Node) *graph.Node {
+	v := reflect.ValueOf(fn)
+	if v.IsNil() {
+		return nil
+	}
 	arity := func(xs []*graph.Node, n int) {
 		if len(xs) != n {
-			exceptions.Panicf("klloss.Evaluate: fn takes %d inputs, got %d", n, len(xs))
+			exceptions.Panicf("graphx.Evaluate: fn takes %d inputs, got %d", n, len(xs))
 		}
 	}
-	switch f := any(fn).(type) {
-	case func(*graph.Node) *graph.Node:
-		if f == nil {
-			return nil
+	var (
+		one   func(*graph.Node) *graph.Node
+		two   func(*graph.Node, *graph.Node) *graph.Node
+		three func(*graph.Node, *graph.Node, *graph.Node) *graph.Node
+		slice func([]*graph.Node) *graph.Node
+	)
+	// A named function type (klloss.PairFn) converts to its underlying type.
+	for _, target := range []any{&one, &two, &three, &slice} {
+		t := reflect.TypeOf(target).Elem()
+		if v.Type().ConvertibleTo(t) {
+			reflect.ValueOf(target).Elem().Set(v.Convert(t))
+			break
 		}
-		return func(xs []*graph.Node) *graph.Node { arity(xs, 1); return f(xs[0]) }
-	case func(*graph.Node, *graph.Node) *graph.Node:
-		if f == nil {
-			return nil
-		}
-		return func(xs []*graph.Node) *graph.Node { arity(xs, 2); return f(xs[0], xs[1]) }
-	case PairFn:
-		if f == nil {
-			return nil
-		}
-		return func(xs []*graph.Node) *graph.Node { arity(xs, 2); return f(xs[0], xs[1]) }
-	case func(*graph.Node, *graph.Node, *graph.Node) *graph.Node:
-		if f == nil {
-			return nil
-		}
-		return func(xs []*graph.Node) *graph.Node { arity(xs, 3); return f(xs[0], xs[1], xs[2]) }
-	case func([]*graph.Node) *graph.Node:
-		return f
 	}
-	return nil
+	switch {
+	case one != nil:
+		return func(xs []*graph.Node) *graph.Node { arity(xs, 1); return one(xs[0]) }
+	case two != nil:
+		return func(xs []*graph.Node) *graph.Node { arity(xs, 2); return two(xs[0], xs[1]) }
+	case three != nil:
+		return func(xs []*graph.Node) *graph.Node { arity(xs, 3); return three(xs[0], xs[1], xs[2]) }
+	}
+	return slice
 }
 
 // callRecovering calls exec, turning a panic into an error.

@@ -1,4 +1,4 @@
-package models
+package convnet
 
 import (
 	"github.com/gomlx/compute/shapes"
@@ -27,17 +27,4 @@ func dropout(scope *model.Scope, x *Node, rate float64) *Node {
 	u := scope.RandomUniform(g, shapes.Make(x.DType(), x.Shape().Dimensions...))
 	keep := ConvertDType(GreaterThan(u, Scalar(g, x.DType(), rate)), x.DType())
 	return Mul(x, StopGradient(MulScalar(keep, 1/(1-rate))))
-}
-
-// softplus is log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so that
-// it neither overflows nor loses precision, with its exact derivative σ(x).
-// (GoMLX's Softplus needs IsFinite, which ONNX Runtime lacks, and the
-// derivative of the stable expression would be 1 instead of ½ at x = 0.)
-func softplus(x *Node) *Node {
-	fixed := StopGradient(x)
-	value := Add(relu(fixed), Log1p(Exp(Neg(Abs(fixed)))))
-	// Identity on x whose gradient is scaled by σ(x), plus the constant
-	// softplus(x) − x: the value is softplus(x), the derivative σ(x).
-	slope := IdentityWithCustomGradient(x, func(x, v *Node) *Node { return Mul(v, Sigmoid(x)) })
-	return Add(slope, StopGradient(Sub(value, fixed)))
 }

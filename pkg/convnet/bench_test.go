@@ -1,4 +1,4 @@
-package models
+package convnet
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ import (
 // them with PyTorch (cmd/klcourse/bench_torch.py, which times its models the
 // same way):
 //
-//	go test -run '^$' -bench 'CNN$|VAE|RBM' -benchtime 20x ./pkg/models
+//	go test -run '^$' -bench 'CNN$' -benchtime 20x ./pkg/convnet
 //
 // BenchmarkCNNLayers measures the CNN built from GoMLX's standard layers
 // (CNN.LayersLogits), to show what the fast formulation gains; on the
@@ -40,7 +40,7 @@ import (
 // -benchtime Nx sets the number of timed steps; internal/benchstep does the
 // timing, as for every benchmark "klcourse bench" runs.
 
-// A workload is one model with its optimiser, batch size and input maker.
+// A workload is one network with its optimiser, batch size and input maker.
 type workload struct {
 	batch      int
 	newTrainer func(compute.Backend) *train.Trainer
@@ -65,25 +65,6 @@ var workloads = map[string]workload{
 				optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
 		},
 		inputs: cnnInputs,
-	},
-	"vae": {
-		batch: 128,
-		newTrainer: func(b compute.Backend) *train.Trainer {
-			return train.NewTrainer(b, model.NewStore(), SeedVAE().Train, nil, optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
-		},
-		inputs: func(rng *rand.Rand) train.Batch {
-			return train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(uniform(rng, 128*784), 128, 784)}}
-		},
-	},
-	"rbm": {
-		batch: 64,
-		newTrainer: func(b compute.Backend) *train.Trainer {
-			sgd := optimizer.StochasticGradientDescent().WithLearningRate(0.1).WithDecay(false).Done()
-			return train.NewTrainer(b, model.NewStore(), SeedRBM().Train, nil, sgd, nil, nil)
-		},
-		inputs: func(rng *rand.Rand) train.Batch {
-			return train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(uniform(rng, 64*784), 64, 784)}}
-		},
 	},
 }
 
@@ -113,8 +94,6 @@ var trainers = map[string]*train.Trainer{}
 
 func BenchmarkCNN(b *testing.B)       { benchModel(b, "cnn") }
 func BenchmarkCNNLayers(b *testing.B) { benchModel(b, "cnn-layers") }
-func BenchmarkVAE(b *testing.B)       { benchModel(b, "vae") }
-func BenchmarkRBM(b *testing.B)       { benchModel(b, "rbm") }
 
 func benchModel(b *testing.B, name string) {
 	be := benchstep.Backend(b)
