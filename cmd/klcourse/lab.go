@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -42,7 +41,7 @@ For instructors (as root, on the lab machine):
 
 Run by the hub for each student:
   start ARGS...         update ~/klcourse from the course release, warm the Go build
-                        cache, then exec jupyterhub-singleuser ARGS...
+                        cache, then run the course's jupyterhub-singleuser ARGS... (JupyterLab)
   sync [--from DIR] [--to DIR]      only the update of ~/klcourse
 `
 
@@ -159,9 +158,11 @@ func labStart(args []string) error {
 	if err := seedCache(filepath.Join(prefix, "goplscache"), "GOPLSCACHE", "gopls"); err != nil {
 		fmt.Fprintf(os.Stderr, "klcourse lab start: gopls's cache was not warmed: %v\n", err)
 	}
-	singleuser, err := exec.LookPath("jupyterhub-singleuser")
-	if err != nil {
-		return fmt.Errorf("jupyterhub-singleuser is not installed: %w", err)
+	// The course's own (prefix/venv, from python/hub.lock), never another
+	// one on PATH.
+	singleuser := lab.PythonEnvBin(prefix, "jupyterhub-singleuser")
+	if _, err := os.Stat(singleuser); err != nil {
+		return fmt.Errorf("jupyterhub-singleuser is not installed in the course's Python environment (%s): run klcourse setup --system", singleuser)
 	}
 	// The server runs as this process's child, not in its place: what the
 	// kernels start (gopls, its telemetry process) ends with the session.
@@ -331,6 +332,9 @@ func labHubConfig(args []string) error {
 	fs.StringVar(&def.State, "state", def.State, "the hub's state directory")
 	fs.StringVar(&def.Klcourse, "klcourse", def.Klcourse, "the installed course tool")
 	fs.StringVar(&def.Group, "group", def.Group, "the Unix group of the students")
+	fs.StringVar(&def.Python, "python", def.Python, "the course's Python environment's interpreter (JupyterHub's, the idle culler's)")
+	fs.StringVar(&def.Proxy, "proxy", def.Proxy, "configurable-http-proxy")
+	fs.DurationVar(&def.CullIdle, "cull-idle", def.CullIdle, "stop a student's server after this long without activity (0: never)")
 	fs.StringVar(&def.TLSCert, "tls-cert", def.TLSCert, "the PEM certificate the hub serves HTTPS with")
 	fs.StringVar(&def.TLSKey, "tls-key", def.TLSKey, "the PEM key of --tls-cert")
 	fs.BoolVar(&def.PlainHTTP, "plain-http", false, "allow plain HTTP on an address other than the loopback (only behind a TLS proxy)")

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -126,10 +127,13 @@ func init() {
 	registerSetupStep(setupStep{
 		order: 95, name: "jupyterhub", systemOnly: true, check: checkHub, install: installHub,
 		fix: func(env *setupEnv) string {
-			if cmd := aptInstallCommand("jupyterhub"); cmd != nil && !hubInstalled() {
-				return strings.Join(cmd, " ") + " && klcourse setup --system"
+			if _, err := exec.LookPath("npm"); err != nil {
+				if cmd := aptInstallCommand("nodejs", "npm"); cmd != nil {
+					return strings.Join(cmd, " ") + " && go run ./cmd/klcourse setup --system"
+				}
+				return "install Node.js 18 or newer with npm (the hub's proxy, configurable-http-proxy, is a Node program), then go run ./cmd/klcourse setup --system"
 			}
-			return "klcourse setup --system"
+			return "go run ./cmd/klcourse setup --system"
 		},
 	})
 }
@@ -523,20 +527,66 @@ func seedGopls(env *setupEnv) error {
 	return nil
 }
 
-func hubInstalled() bool {
-	for _, tool := range []string{"jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return false
-		}
+// hubProxyDir is where setup installs configurable-http-proxy with npm ci,
+// from python/package.json and python/package-lock.json.
+func hubProxyDir(env *setupEnv) string { return filepath.Join(env.home, "hubproxy") }
+
+// hubVersions reports JupyterHub's version, the single-user server's and
+// the proxy's, each from the install (the course's Python environment and
+// the npm one), never from PATH.
+func hubVersions(env *setupEnv) (string, error) {
+	hub := lab.PythonEnvBin(env.home, "jupyterhub")
+	out, err := exec.Command(hub, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("JupyterHub is not installed in the course's Python environment (%s)", hub)
 	}
-	return true
+	single := lab.PythonEnvBin(env.home, "jupyterhub-singleuser")
+	sout, err := exec.Command(single, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("jupyterhub-singleuser is not installed in the course's Python environment (%s)", single)
+	}
+	proxy := lab.ProxyBin(env.home)
+	pout, err := exec.Command(proxy, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("configurable-http-proxy is not installed at %s (or node cannot run it): %v", proxy, err)
+	}
+	if want, err := proxyLockVersion(env); err != nil {
+		return "", err
+	} else if got := strings.TrimSpace(string(pout)); got != want {
+		return "", fmt.Errorf("%s is configurable-http-proxy %s; python/package-lock.json pins %s", proxy, got, want)
+	}
+	return fmt.Sprintf("JupyterHub %s, jupyterhub-singleuser %s, configurable-http-proxy %s",
+		strings.TrimSpace(string(out)), lastLine(string(sout)), strings.TrimSpace(string(pout))), nil
 }
 
-// checkHub wants JupyterHub and its proxy, the configuration that setup
-// writes, the student group and the exchange.
+// proxyLockVersion is the configurable-http-proxy that the checkout's
+// package-lock.json pins.
+func proxyLockVersion(env *setupEnv) (string, error) {
+	data, err := os.ReadFile(filepath.Join(env.root, "python", "package-lock.json"))
+	if err != nil {
+		return "", err
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(data, &lock); err != nil {
+		return "", fmt.Errorf("python/package-lock.json: %w", err)
+	}
+	v := lock.Packages["node_modules/configurable-http-proxy"].Version
+	if v == "" {
+		return "", errors.New("python/package-lock.json does not pin configurable-http-proxy")
+	}
+	return v, nil
+}
+
+// checkHub wants JupyterHub, its single-user server and its proxy, the
+// configuration that setup writes, the student group and the exchange.
 func checkHub(env *setupEnv) (string, error) {
-	if !hubInstalled() {
-		return "", errors.New("JupyterHub is not installed (jupyterhub, jupyterhub-singleuser and configurable-http-proxy)")
+	versions, err := hubVersions(env)
+	if err != nil {
+		return "", err
 	}
 	want, err := lab.DefaultHubConfig(env.home).Render()
 	if err != nil {
@@ -552,19 +602,68 @@ func checkHub(env *setupEnv) (string, error) {
 	if err := ex.Check(); err != nil {
 		return "", err
 	}
-	out, _ := exec.Command("jupyterhub", "--version").Output()
-	return fmt.Sprintf("JupyterHub %s; jupyterhub -f %s; students: group %s; exchange %s",
-		strings.TrimSpace(string(out)), systemHubConfig, lab.StudentGroup, ex.Inbound()), nil
+	return fmt.Sprintf("%s; %s -f %s; students: group %s; exchange %s",
+		versions, lab.PythonEnvBin(env.home, "jupyterhub"), systemHubConfig, lab.StudentGroup, ex.Inbound()), nil
 }
 
-func installHub(env *setupEnv) error {
-	if !hubInstalled() {
-		cmd := aptInstallCommand("jupyterhub")
+// installProxy installs configurable-http-proxy with npm ci (exact
+// versions and integrity hashes from package-lock.json) into
+// prefix/hubproxy. Without npm it installs Debian's nodejs and npm where
+// apt-get may be used.
+func installProxy(env *setupEnv) error {
+	if _, err := exec.LookPath("npm"); err != nil {
+		cmd := aptInstallCommand("nodejs", "npm")
 		if cmd == nil {
-			return errors.New("JupyterHub is not installed and apt-get cannot be used here")
+			return errors.New("npm is not installed (Node.js 18 or newer with npm runs the hub's proxy, configurable-http-proxy)")
 		}
 		fmt.Fprintf(env.out, "           $ %s\n", strings.Join(cmd, " "))
 		if err := runLogged(env, cmd[0], cmd[1:]...); err != nil {
+			return err
+		}
+	}
+	dir := hubProxyDir(env)
+	tmp := dir + ".new"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		data, err := os.ReadFile(filepath.Join(env.root, "python", f))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, f), data, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.out, "           $ npm ci --omit=dev --ignore-scripts --no-audit --no-fund   (in %s)\n", dir)
+	cmd := exec.Command("npm", "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund")
+	cmd.Dir = tmp
+	cmd.Stdout, cmd.Stderr = env.out, env.out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm ci (needs the npm registry, or npm's cache): %w", err)
+	}
+	if out, err := exec.Command("chmod", "-R", "a+rX", tmp).CombinedOutput(); err != nil {
+		return fmt.Errorf("chmod: %v: %s", err, out)
+	}
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(dir, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+func installHub(env *setupEnv) error {
+	if _, err := hubVersions(env); err != nil {
+		if _, err := os.Stat(lab.PythonEnvBin(env.home, "jupyterhub")); err != nil {
+			return fmt.Errorf("JupyterHub is missing from the course's Python environment: the python step installs it from python/hub.lock")
+		}
+		if err := installProxy(env); err != nil {
 			return err
 		}
 	}
