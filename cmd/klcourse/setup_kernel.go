@@ -122,9 +122,9 @@ func wantKernelSpec(env *setupEnv) (kernelSpec, error) {
 	}
 	goBin, _ = filepath.Abs(goBin)
 	spec := kernelSpec{
-		Argv:          []string{toolPath(env, "gonb"), "--kernel", "{connection_file}"},
-		DisplayName:   "Go (gonb)",
-		Language:      "go",
+		Argv:        []string{toolPath(env, "gonb"), "--kernel", "{connection_file}"},
+		DisplayName: "Go (gonb)",
+		Language:    "go",
 		// Jupyter sends SIGINT: jupyter_server delivers "message" interrupts
 		// on the control channel, where GoNB v0.11.5 does not listen (it
 		// handles interrupt_request on the shell channel only), so

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/pkg/course"
 )
 
@@ -129,7 +130,36 @@ func checkPythonEnv(env *setupEnv) (string, error) {
 			shown = append(shown, name+" "+v)
 		}
 	}
+	for _, f := range frontendSettings(env) {
+		if got, err := os.ReadFile(f); err != nil || string(got) != frontendOverrides {
+			return "", fmt.Errorf("%s is missing or not the one this version writes (JupyterLab's completion would give up on GoNB after 1 s)", f)
+		}
+	}
 	return fmt.Sprintf("%s: %d packages as %s pins them (%s)", course.PythonEnvDir(env.home), len(want), filepath.Base(lock), strings.Join(shown, ", ")), nil
+}
+
+// frontendOverrides are the settings JupyterLab and Notebook 7 start with
+// (overrides.json; a student may still change them): the completer waits up
+// to 30 s for the kernel, not 1 s. GoNB answers a completion request by
+// asking gopls, whose first answer after the kernel starts takes seconds
+// (it loads the course's packages; GoNB's issue #21): with the default
+// 1 s, JupyterLab drops the kernel's answer and Tab offers only the words of
+// the notebook.
+const frontendOverrides = `{
+  "@jupyterlab/completer-extension:manager": {
+    "providerTimeout": 30000
+  }
+}
+`
+
+// frontendSettings are the overrides.json files of JupyterLab and
+// Notebook 7 in the environment.
+func frontendSettings(env *setupEnv) []string {
+	share := filepath.Join(course.PythonEnvDir(env.home), "share", "jupyter")
+	return []string{
+		filepath.Join(share, "lab", "settings", "overrides.json"),
+		filepath.Join(share, "notebook", "settings", "overrides.json"),
+	}
 }
 
 func installPythonEnv(env *setupEnv) error {
@@ -138,10 +168,21 @@ func installPythonEnv(env *setupEnv) error {
 		return err
 	}
 	lock := pythonLock(env)
-	args := []string{"-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--require-hashes", "--no-deps", "-r", lock}
+	args := []string{"-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "--require-hashes", "--no-deps", "-r", lock}
 	fmt.Fprintf(env.out, "           $ %s %s\n", python, strings.Join(args, " "))
 	if err := runLogged(env, python, args...); err != nil {
 		return fmt.Errorf("installing %s (needs PyPI, or pip's cache): %w", lock, err)
+	}
+	for _, f := range frontendSettings(env) {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return err
+		}
+		if err := safefile.WriteBytes(f, []byte(frontendOverrides)); err != nil {
+			return err
+		}
+		if err := os.Chmod(f, 0o644); err != nil {
+			return err
+		}
 	}
 	if env.system {
 		// Every student's server runs from it.
