@@ -14,6 +14,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/lab"
 	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/pkg/course"
 )
 
 func init() {
@@ -24,7 +25,12 @@ func init() {
 	})
 }
 
-const labUsage = `Usage: klcourse lab SUBCOMMAND [FLAGS] [ARGS]
+const labUsage = `Usage: klcourse lab [SUBCOMMAND [FLAGS] [ARGS]]
+
+On your own machine:
+  (no subcommand)       start JupyterLab, from the course's Python environment, in the checkout
+  jupyter ARGS...       the same, with JupyterLab's own flags (jupyter lab --help); "jupyter
+                        notebook ARGS..." starts Notebook 7 instead
 
 For students (in a terminal, or in a notebook cell as !klcourse lab submit NAME):
   submit NOTEBOOK       submit an exercise (a path, or a name in ~/klcourse/exercises);
@@ -46,15 +52,17 @@ Run by the hub for each student:
 `
 
 func runLab(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		return labJupyter(nil)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(os.Stderr, labUsage)
-		if len(args) == 0 {
-			return usageError("a subcommand is needed")
-		}
 		return nil
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
+	case "jupyter":
+		return labJupyter(rest)
 	case "start":
 		return labStart(rest)
 	case "sync":
@@ -69,6 +77,34 @@ func runLab(args []string) error {
 		return labHubConfig(rest)
 	}
 	return usageError("unknown subcommand %q (see klcourse lab help)", sub)
+}
+
+// labJupyter replaces this process with JupyterLab (or, with "notebook"
+// first, Notebook 7) from the course's Python environment, serving the
+// checkout: a student's laptop, or a lab PC without the hub. Jupyter stops
+// its kernels when it stops.
+func labJupyter(args []string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	home, err := course.Home()
+	if err != nil {
+		return err
+	}
+	jupyter := filepath.Join(course.PythonEnvDir(home), "bin", "jupyter")
+	if _, err := os.Stat(jupyter); err != nil {
+		return fmt.Errorf("JupyterLab is not installed in the course's Python environment (%s): run `go run ./cmd/klcourse setup`", jupyter)
+	}
+	app := "lab"
+	if len(args) > 0 && args[0] == "notebook" {
+		app, args = "notebook", args[1:]
+	}
+	if err := os.Chdir(root); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "klcourse: %s %s in %s (Ctrl-C twice stops it and its kernels)\n", jupyter, app, root)
+	return syscall.Exec(jupyter, append([]string{jupyter, app}, args...), os.Environ())
 }
 
 // labPrefix is the shared install this klcourse belongs to: the directory

@@ -132,20 +132,26 @@ func checkPythonEnv(env *setupEnv) (string, error) {
 	}
 	for _, f := range frontendSettings(env) {
 		if got, err := os.ReadFile(f); err != nil || string(got) != frontendOverrides {
-			return "", fmt.Errorf("%s is missing or not the one this version writes (JupyterLab's completion would give up on GoNB after 1 s)", f)
+			return "", fmt.Errorf("%s is missing or not the one this version writes (JupyterLab would ask students about fetching news, and its completion give up on GoNB after 1 s)", f)
 		}
 	}
 	return fmt.Sprintf("%s: %d packages as %s pins them (%s)", course.PythonEnvDir(env.home), len(want), filepath.Base(lock), strings.Join(shown, ", ")), nil
 }
 
 // frontendOverrides are the settings JupyterLab and Notebook 7 start with
-// (overrides.json; a student may still change them): the completer waits up
-// to 30 s for the kernel, not 1 s. GoNB answers a completion request by
+// (overrides.json; a student may still change them). The course sends
+// nothing anywhere: no Jupyter news feed and no update check (JupyterLab
+// would otherwise ask every student whether to fetch them). The completer
+// waits up to 30 s for the kernel, not 1 s. GoNB answers a completion request by
 // asking gopls, whose first answer after the kernel starts takes seconds
 // (it loads the course's packages; GoNB's issue #21): with the default
 // 1 s, JupyterLab drops the kernel's answer and Tab offers only the words of
 // the notebook.
 const frontendOverrides = `{
+  "@jupyterlab/apputils-extension:notification": {
+    "checkForUpdates": false,
+    "fetchNews": "false"
+  },
   "@jupyterlab/completer-extension:manager": {
     "providerTimeout": 30000
   }

@@ -283,7 +283,9 @@ func submitted(ex Exchange, student string) bool {
 
 // nbJS is the notebook the front end shows (a NotebookPanel), in JupyterLab
 // as in Notebook 7.
-const nbJS = `jupyterapp.shell.currentWidget`
+// (The shell's currentWidget follows the focus, which a headless browser
+// does not give the page.)
+const nbJS = `Array.from(jupyterapp.shell.widgets("main")).find(w => w.sessionContext && w.content && w.content.model)`
 
 // activeEditor is the CodeMirror 6 editor of the active cell.
 const activeEditor = `.jp-Notebook .jp-Cell.jp-mod-active .cm-content`
@@ -302,7 +304,10 @@ func studentSession(t *testing.T, base, name, password, answer, out string, lab 
 	if err := b.Load(nbURL); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, b, `window.jupyterapp && `+nbJS+` && `+nbJS+`.sessionContext && `+nbJS+`.sessionContext.session && `+nbJS+`.sessionContext.session.kernel && `+nbJS+`.sessionContext.session.kernel.connectionStatus == "connected" && `+nbJS+`.sessionContext.session.kernel.status == "idle"`, 2*time.Minute)
+	// GoNB publishes no status until the first execution (JupyterLab shows
+	// it as "unknown"): the kernel is ready once it answered kernel_info.
+	waitJS(t, b, `window.jupyterapp && `+nbJS+` && `+nbJS+`.sessionContext.session && `+nbJS+`.sessionContext.session.kernel && `+nbJS+`.sessionContext.session.kernel.connectionStatus == "connected"`, 2*time.Minute)
+	waitKernel(t, b)
 	var kernel, app string
 	if err := b.Eval(nbJS+`.sessionContext.session.kernel.name`, &kernel); err != nil || kernel != "gonb" {
 		t.Fatalf("the exercise runs on kernel %q (%v), want gonb", kernel, err)
@@ -352,6 +357,14 @@ func studentSession(t *testing.T, base, name, password, answer, out string, lab 
 	runCell(t, b, n)
 	if got := cellOutput(t, b, n); !strings.Contains(got, "Submitted") || !strings.Contains(got, name) {
 		t.Fatalf("submitting from a cell printed:\n%s", got)
+	}
+}
+
+// waitKernel waits for the kernel to answer kernel_info.
+func waitKernel(t *testing.T, b *browser.Browser) {
+	t.Helper()
+	if err := b.Eval(nbJS+`.sessionContext.session.kernel.info.then(() => true)`, nil); err != nil {
+		t.Fatalf("the kernel did not answer: %v", err)
 	}
 }
 
@@ -477,7 +490,7 @@ func interruptAndRestart(t *testing.T, b *browser.Browser, after int, out string
 	}
 	start := time.Now()
 	b.Eval(`jupyterapp.commands.execute("notebook:interrupt-kernel").then(() => true)`, nil)
-	if err := b.WaitFor(fmt.Sprintf(`/\[\d+\]/.test(%s.content.widgets[%d].node.querySelector(".jp-InputPrompt").textContent)`, nbJS, cell), 30*time.Second); err != nil {
+	if err := b.WaitFor(`/^\[\d+\]$/.test(`+cellPrompt(cell)+`)`, 30*time.Second); err != nil {
 		t.Errorf("Interrupt did not stop the cell within 30 s: %v", err)
 	} else {
 		t.Logf("Interrupt stopped the sleeping cell in %.1fs; it shows: %s", time.Since(start).Seconds(), firstLines(cellOutput(t, b, cell), 3))
@@ -489,7 +502,7 @@ func interruptAndRestart(t *testing.T, b *browser.Browser, after int, out string
 	if err := b.Click(".jp-Dialog .jp-mod-accept"); err != nil {
 		t.Errorf("the restart dialog: %v", err)
 	}
-	waitJS(t, b, nbJS+`.sessionContext.session.kernel.status == "idle"`, time.Minute)
+	waitKernel(t, b)
 	t.Logf("the kernel restarted in %.1fs", time.Since(start).Seconds())
 	deleteCell(b, cell)
 }
@@ -523,6 +536,9 @@ func login(t *testing.T, base, name, password, screenshot string, keep bool) *br
 	}
 	waitJS(t, b, fmt.Sprintf(`location.pathname.startsWith("/user/%s/lab") && window.jupyterapp && document.querySelector(".jp-DirListing-item")`, name), 3*time.Minute)
 	if keep {
+		// The hub's default URL opens the file browser in ~/klcourse.
+		b.WaitFor(`Array.from(document.querySelectorAll(".jp-DirListing-itemText")).some(e => e.textContent.trim() == "exercises")`, 30*time.Second)
+		time.Sleep(time.Second)
 		shot(t, b, filepath.Join(filepath.Dir(screenshot), "jupyterlab.png"))
 	}
 	return b
@@ -557,7 +573,14 @@ func cellIndex(t *testing.T, b *browser.Browser, s string) int {
 	return i
 }
 
-var promptDone = regexp.MustCompile(`\[\d+\]`)
+var promptDone = regexp.MustCompile(`^\[\d+\]$`)
+
+// cellPrompt is the JavaScript expression of cell i's prompt, from the
+// model (a cell outside the view may not be rendered): "[*]" while it
+// runs, "[N]" after, "[ ]" before.
+func cellPrompt(i int) string {
+	return fmt.Sprintf(`(function(){ var m = %s.content.model.cells.get(%d); return m.executionState == "running" ? "[*]" : m.executionCount == null ? "[ ]" : "[" + m.executionCount + "]" })()`, nbJS, i)
+}
 
 // runCell makes cell i the active one, runs it with the front end's Run
 // command and waits until its prompt shows its execution count.
@@ -572,7 +595,7 @@ func runCell(t *testing.T, b *browser.Browser, i int) {
 	deadline := start.Add(4 * time.Minute)
 	for {
 		var prompt string
-		b.Eval(fmt.Sprintf(`%s.content.widgets[%d].node.querySelector(".jp-InputPrompt").textContent`, nbJS, i), &prompt)
+		b.Eval(cellPrompt(i), &prompt)
 		if promptDone.MatchString(prompt) {
 			break
 		}
