@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/klcourse/klcourse/internal/lab"
 	"github.com/klcourse/klcourse/internal/safefile"
@@ -189,52 +188,61 @@ func firstLineOf(s string) string {
 	return line
 }
 
-// checkCourseTool wants prefix/bin/klcourse built from this checkout: not
-// older than any Go file of the module.
+// checkCourseTool wants prefix/bin/klcourse built from this checkout: the
+// stamp beside it holds the hash of the Go sources it was built from (a
+// modification time alone would accept a newer build of another checkout).
 func checkCourseTool(env *setupEnv) (string, error) {
 	tool := toolPath(env, "klcourse")
-	info, err := os.Stat(tool)
-	if err != nil {
+	if _, err := os.Stat(tool); err != nil {
 		return "", fmt.Errorf("the course tool is not installed at %s (students submit with it; the hub starts their servers with it)", tool)
 	}
-	newest, name, err := newestSource(env.root)
+	want, err := toolSourceHash(env.root)
 	if err != nil {
 		return "", err
 	}
-	if newest.After(info.ModTime()) {
-		return "", fmt.Errorf("%s is older than %s", tool, name)
+	if got, err := os.ReadFile(tool + ".src"); err != nil || strings.TrimSpace(string(got)) != want {
+		return "", fmt.Errorf("%s was not built from this checkout's sources", tool)
 	}
 	return tool, nil
 }
 
-func newestSource(root string) (t time.Time, name string, err error) {
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// toolSourceHash hashes the module's Go sources (not tests) and go.mod,
+// go.sum: what the course tool is built from.
+func toolSourceHash(root string) (string, error) {
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "build") {
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "build" || d.Name() == "testdata") {
 			return filepath.SkipDir
 		}
-		if (strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go")) || d.Name() == "go.mod" {
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			if info.ModTime().After(t) {
-				t, name = info.ModTime(), path
-			}
+		rel, _ := filepath.Rel(root, path)
+		if d.Type().IsRegular() && ((strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go")) || rel == "go.mod" || rel == "go.sum") {
+			files = append(files, rel)
 		}
 		return nil
 	})
-	return t, name, err
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	return treeHash(root, files)
 }
 
 func installCourseTool(env *setupEnv) error {
+	hash, err := toolSourceHash(env.root)
+	if err != nil {
+		return err
+	}
 	tmp := toolPath(env, ".klcourse.new")
 	if err := runLogged(env, "go", "build", "-o", tmp, "./cmd/klcourse"); err != nil {
 		return err
 	}
-	return os.Rename(tmp, toolPath(env, "klcourse"))
+	if err := os.Rename(tmp, toolPath(env, "klcourse")); err != nil {
+		return err
+	}
+	return safefile.WriteBytes(toolPath(env, "klcourse")+".src", []byte(hash+"\n"))
 }
 
 // checkSharedData wants every student to be able to read the data: every
