@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/klcourse/klcourse/internal/lab"
 	"github.com/klcourse/klcourse/internal/safefile"
 	"github.com/klcourse/klcourse/internal/setup"
+	"github.com/klcourse/klcourse/pkg/course"
 )
 
 func init() {
@@ -26,7 +26,12 @@ func init() {
 	})
 }
 
-const labUsage = `Usage: klcourse lab SUBCOMMAND [FLAGS] [ARGS]
+const labUsage = `Usage: klcourse lab [SUBCOMMAND [FLAGS] [ARGS]]
+
+On your own machine:
+  (no subcommand)       start JupyterLab, from the course's Python environment, in the checkout
+  jupyter ARGS...       the same, with JupyterLab's own flags (jupyter lab --help); "jupyter
+                        notebook ARGS..." starts Notebook 7 instead
 
 For students (in a terminal, or in a notebook cell as !klcourse lab submit NAME):
   submit NOTEBOOK       submit an exercise (a path, or a name in ~/klcourse/exercises);
@@ -43,20 +48,22 @@ For instructors (as root, on the lab machine):
 
 Run by the hub for each student:
   start ARGS...         update ~/klcourse from the course release, warm the Go build
-                        cache, then exec jupyterhub-singleuser ARGS...
+                        cache, then run the course's jupyterhub-singleuser ARGS... (JupyterLab)
   sync [--from DIR] [--to DIR]      only the update of ~/klcourse
 `
 
 func runLab(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		return labJupyter(nil)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(os.Stderr, labUsage)
-		if len(args) == 0 {
-			return usageError("a subcommand is needed")
-		}
 		return nil
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
+	case "jupyter":
+		return labJupyter(rest)
 	case "start":
 		return labStart(rest)
 	case "sync":
@@ -71,6 +78,34 @@ func runLab(args []string) error {
 		return labHubConfig(rest)
 	}
 	return usageError("unknown subcommand %q (see klcourse lab help)", sub)
+}
+
+// labJupyter replaces this process with JupyterLab (or, with "notebook"
+// first, Notebook 7) from the course's Python environment, serving the
+// checkout: a student's laptop, or a lab PC without the hub. Jupyter stops
+// its kernels when it stops.
+func labJupyter(args []string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	home, err := course.Home()
+	if err != nil {
+		return err
+	}
+	jupyter := filepath.Join(course.PythonEnvDir(home), "bin", "jupyter")
+	if _, err := os.Stat(jupyter); err != nil {
+		return fmt.Errorf("JupyterLab is not installed in the course's Python environment (%s): run `go run ./cmd/klcourse setup`", jupyter)
+	}
+	app := "lab"
+	if len(args) > 0 && args[0] == "notebook" {
+		app, args = "notebook", args[1:]
+	}
+	if err := os.Chdir(root); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "klcourse: %s %s in %s (Ctrl-C twice stops it and its kernels)\n", jupyter, app, root)
+	return syscall.Exec(jupyter, append([]string{jupyter, app}, args...), os.Environ())
 }
 
 // labPrefix is the shared install this klcourse belongs to: the directory
@@ -160,9 +195,11 @@ func labStart(args []string) error {
 	if err := seedCache(filepath.Join(prefix, "goplscache"), "GOPLSCACHE", "gopls"); err != nil {
 		fmt.Fprintf(os.Stderr, "klcourse lab start: gopls's cache was not warmed: %v\n", err)
 	}
-	singleuser, err := exec.LookPath("jupyterhub-singleuser")
-	if err != nil {
-		return fmt.Errorf("jupyterhub-singleuser is not installed: %w", err)
+	// The course's own (prefix/venv, from python/hub.lock), never another
+	// one on PATH.
+	singleuser := lab.PythonEnvBin(prefix, "jupyterhub-singleuser")
+	if _, err := os.Stat(singleuser); err != nil {
+		return fmt.Errorf("jupyterhub-singleuser is not installed in the course's Python environment (%s): run klcourse setup --system", singleuser)
 	}
 	// The server runs as this process's child, not in its place: what the
 	// kernels start (gopls, its telemetry process) ends with the session.
@@ -332,6 +369,12 @@ func labHubConfig(args []string) error {
 	fs.StringVar(&def.State, "state", def.State, "the hub's state directory")
 	fs.StringVar(&def.Klcourse, "klcourse", def.Klcourse, "the installed course tool")
 	fs.StringVar(&def.Group, "group", def.Group, "the Unix group of the students")
+	fs.StringVar(&def.Python, "python", def.Python, "the course's Python environment's interpreter (JupyterHub's, the idle culler's)")
+	fs.StringVar(&def.Proxy, "proxy", def.Proxy, "configurable-http-proxy")
+	fs.DurationVar(&def.CullIdle, "cull-idle", def.CullIdle, "stop a student's server after this long without activity (0: never)")
+	memLimit := fs.String("mem-limit", lab.FormatBytes(def.Limits.Memory), "each student's memory, all their processes together (3G, 1536M; 0: no limit)")
+	fs.Float64Var(&def.Limits.CPU, "cpu-limit", def.Limits.CPU, "each student's CPU, in cores (0: no limit)")
+	fs.IntVar(&def.Limits.Tasks, "tasks-limit", def.Limits.Tasks, "each student's processes and threads (0: no limit)")
 	fs.StringVar(&def.TLSCert, "tls-cert", def.TLSCert, "the PEM certificate the hub serves HTTPS with")
 	fs.StringVar(&def.TLSKey, "tls-key", def.TLSKey, "the PEM key of --tls-cert")
 	fs.BoolVar(&def.PlainHTTP, "plain-http", false, "allow plain HTTP on an address other than the loopback (only behind a TLS proxy)")
@@ -342,6 +385,11 @@ func labHubConfig(args []string) error {
 		return err
 	}
 	def.Admins = admins
+	mem, err := lab.ParseBytes(*memLimit)
+	if err != nil {
+		return usageError("--mem-limit: %v", err)
+	}
+	def.Limits.Memory = mem
 	def.Env = map[string]string{}
 	for _, kv := range env {
 		k, v, ok := strings.Cut(kv, "=")

@@ -2,8 +2,12 @@ package lab
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Limits are what one student's processes together may use (server,
@@ -36,6 +40,27 @@ type Limits struct {
 // one core, 2048 tasks (a GoNB session with gopls and a build runs ~300
 // threads).
 var DefaultLimits = Limits{Memory: 3 << 30, CPU: 1, Tasks: 2048}
+
+// LimitsEnv set to "off" gives the lab no per-student limits (DefaultHubConfig,
+// and so setup --system): for a machine whose cgroups the hub cannot write.
+const LimitsEnv = "KLCOURSE_LAB_LIMITS"
+
+// CgroupKind says which cgroup hierarchy the spawner will write — "v2" or
+// "v1" — or why it cannot: the limits need /sys/fs/cgroup writable by root.
+func CgroupKind() (string, error) {
+	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
+		if err := unix.Access("/sys/fs/cgroup/cgroup.subtree_control", unix.W_OK); err != nil {
+			return "", fmt.Errorf("cgroup v2 at /sys/fs/cgroup is not writable here (%v)", err)
+		}
+		return "v2", nil
+	}
+	for _, ctrl := range []string{"memory", "cpu", "pids"} {
+		if err := unix.Access(filepath.Join("/sys/fs/cgroup", ctrl), unix.W_OK); err != nil {
+			return "", fmt.Errorf("no writable cgroup v1 %s controller at /sys/fs/cgroup/%s (%v)", ctrl, ctrl, err)
+		}
+	}
+	return "v1", nil
+}
 
 // Any reports whether any limit is set.
 func (l Limits) Any() bool { return l.Memory > 0 || l.CPU > 0 || l.Tasks > 0 }

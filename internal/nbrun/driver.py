@@ -40,7 +40,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbconvert import HTMLExporter
-from nbconvert.preprocessors import coalesce_streams
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_ERROR_LINES = 30
@@ -221,7 +221,7 @@ def hide_local_folders(nb):
 
 
 def save(nb, args):
-    coalesce_streams(nb, {})
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     hide_local_folders(nb)
     os.makedirs(os.path.dirname(os.path.abspath(args.out_ipynb)), exist_ok=True)
     write_atomic(args.out_ipynb, nbformat.writes(nb))

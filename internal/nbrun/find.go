@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+
+	"github.com/klcourse/klcourse/pkg/course"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -58,11 +60,11 @@ const PythonEnv = "KLCOURSE_PYTHON"
 // pythonModules are what executing and rendering notebooks needs.
 var pythonModules = []string{"nbclient", "nbconvert", "nbformat", "jupyter_client"}
 
-// FindPython returns a Python interpreter that can import nbclient and
-// nbconvert: $KLCOURSE_PYTHON when set, else the one that runs the jupyter
-// command on PATH, else python3 on PATH, else /usr/bin/python3 (Debian's
-// Jupyter packages install there even when another python3 comes first on
-// PATH).
+// FindPython returns the Python interpreter that runs notebooks:
+// $KLCOURSE_PYTHON when set, else the course's own Python environment
+// (course.PythonEnvDir under course.Home: what `klcourse setup` installs
+// from python/requirements.lock). Never whatever python3 is on PATH: its
+// Jupyter, if any, is not the one the course pins.
 func FindPython() (string, error) {
 	if p := os.Getenv(PythonEnv); p != "" {
 		if err := CheckPython(p); err != nil {
@@ -70,56 +72,18 @@ func FindPython() (string, error) {
 		}
 		return p, nil
 	}
-	var tried []string
-	for _, p := range pythonCandidates() {
-		if err := CheckPython(p); err == nil {
-			return p, nil
-		}
-		tried = append(tried, p)
-	}
-	return "", fmt.Errorf("no Python with %s found (tried %s): run `go run ./cmd/klcourse setup`",
-		strings.Join(pythonModules, ", "), strings.Join(tried, ", "))
-}
-
-func pythonCandidates() []string {
-	var list []string
-	seen := map[string]bool{}
-	add := func(p string) {
-		if p != "" && !seen[p] {
-			seen[p] = true
-			list = append(list, p)
-		}
-	}
-	if jupyter, err := exec.LookPath("jupyter"); err == nil {
-		add(shebangInterpreter(jupyter))
-	}
-	if p, err := exec.LookPath("python3"); err == nil {
-		add(p)
-	}
-	add("/usr/bin/python3")
-	return list
-}
-
-// shebangInterpreter returns the interpreter named on the "#!" line of the
-// script at path, or "" when it has none or names it through env.
-func shebangInterpreter(path string) string {
-	f, err := os.Open(path)
+	home, err := course.Home()
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("cannot find the course's Python environment: %w (set %s)", err, course.HomeEnv)
 	}
-	defer f.Close()
-	buf := make([]byte, 256)
-	n, _ := f.Read(buf)
-	line, _, _ := strings.Cut(string(buf[:n]), "\n")
-	rest, ok := strings.CutPrefix(line, "#!")
-	if !ok {
-		return ""
+	p := filepath.Join(course.PythonEnvDir(home), "bin", "python")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("the course's Python environment %s is missing: run `go run ./cmd/klcourse setup`", course.PythonEnvDir(home))
 	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 || filepath.Base(fields[0]) == "env" {
-		return ""
+	if err := CheckPython(p); err != nil {
+		return "", fmt.Errorf("%w: run `go run ./cmd/klcourse setup`", err)
 	}
-	return fields[0]
+	return p, nil
 }
 
 // CheckPython reports whether python can import what running notebooks needs.

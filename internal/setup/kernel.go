@@ -97,10 +97,14 @@ func wantKernelSpec(env *setupEnv) (kernelSpec, error) {
 	}
 	goBin, _ = filepath.Abs(goBin)
 	spec := kernelSpec{
-		Argv:          []string{toolPath(env, "gonb"), "--kernel", "{connection_file}"},
-		DisplayName:   "Go (gonb)",
-		Language:      "go",
-		InterruptMode: "message",
+		Argv:        []string{toolPath(env, "gonb"), "--kernel", "{connection_file}"},
+		DisplayName: "Go (gonb)",
+		Language:    "go",
+		// Jupyter sends SIGINT: jupyter_server delivers "message" interrupts
+		// on the control channel, where GoNB v0.11.5 does not listen (it
+		// handles interrupt_request on the shell channel only), so
+		// JupyterLab's Interrupt would do nothing; GoNB handles SIGINT.
+		InterruptMode: "signal",
 		Env: map[string]string{
 			// GoNB runs go and goimports; Jupyter substitutes ${PATH}.
 			"PATH": filepath.Join(env.home, "bin") + string(os.PathListSeparator) +
@@ -181,6 +185,9 @@ func checkKernel(env *setupEnv) (string, error) {
 	}
 	if len(got.Argv) == 0 || got.Argv[0] != want.Argv[0] {
 		return "", fmt.Errorf("%s runs %v, not the course's GoNB %s", path, got.Argv, want.Argv[0])
+	}
+	if got.InterruptMode != want.InterruptMode {
+		return "", fmt.Errorf("%s interrupts with %q, want %q", path, got.InterruptMode, want.InterruptMode)
 	}
 	for k, v := range want.Env {
 		if got.Env[k] != v {

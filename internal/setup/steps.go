@@ -5,8 +5,9 @@ package setup
 // data, the kernel), and with --system the lab's own pieces in between and
 // after. Each step lives in the file of what it installs.
 var setupSteps = []setupStep{
-	// Jupyter, to run and render notebooks.
-	{name: "jupyter", check: checkJupyter, install: installJupyter, fix: fixJupyter},
+	// The course's own Python environment, from python/requirements.lock
+	// (python/hub.lock with --system): JupyterLab, Notebook 7, nbclient.
+	{name: "python", check: checkPythonEnv, install: installPythonEnv, fix: setupCommand},
 	// GoNB and goimports, built from go.mod's pins.
 	{name: "tools", check: checkTools, install: installTools, fix: fixTools},
 	// Gopls, for Tab completion and Shift-Tab documentation.
@@ -29,8 +30,6 @@ var setupSteps = []setupStep{
 	{name: "build-cache", check: checkSeed, install: installSeed, fix: fixBuildCache, systemOnly: true},
 	// The GoNB kernel, registered with Jupyter.
 	{name: "kernel", check: checkKernel, install: installKernel, fix: fixKernel},
-	// Shift-Tab documentation in the notebook.
-	{name: "inspection", check: checkInspect, install: installInspect, fix: fixInspection},
 	// JupyterHub and its configuration.
 	{name: "jupyterhub", check: checkHub, install: installHub, fix: fixJupyterhub, systemOnly: true},
 	// HTTPS for the hub, or the loopback only.

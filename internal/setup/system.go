@@ -3,6 +3,7 @@ package setup
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/klcourse/klcourse/internal/lab"
 	"github.com/klcourse/klcourse/internal/safefile"
@@ -139,52 +139,61 @@ func firstLineOf(s string) string {
 	return line
 }
 
-// checkCourseTool wants prefix/bin/klcourse built from this checkout: not
-// older than any Go file of the module.
+// checkCourseTool wants prefix/bin/klcourse built from this checkout: the
+// stamp beside it holds the hash of the Go sources it was built from (a
+// modification time alone would accept a newer build of another checkout).
 func checkCourseTool(env *setupEnv) (string, error) {
 	tool := toolPath(env, "klcourse")
-	info, err := os.Stat(tool)
-	if err != nil {
+	if _, err := os.Stat(tool); err != nil {
 		return "", fmt.Errorf("the course tool is not installed at %s (students submit with it; the hub starts their servers with it)", tool)
 	}
-	newest, name, err := newestSource(env.root)
+	want, err := toolSourceHash(env.root)
 	if err != nil {
 		return "", err
 	}
-	if newest.After(info.ModTime()) {
-		return "", fmt.Errorf("%s is older than %s", tool, name)
+	if got, err := os.ReadFile(tool + ".src"); err != nil || strings.TrimSpace(string(got)) != want {
+		return "", fmt.Errorf("%s was not built from this checkout's sources", tool)
 	}
 	return tool, nil
 }
 
-func newestSource(root string) (t time.Time, name string, err error) {
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// toolSourceHash hashes the module's Go sources (not tests) and go.mod,
+// go.sum: what the course tool is built from.
+func toolSourceHash(root string) (string, error) {
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "build") {
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "build" || d.Name() == "testdata") {
 			return filepath.SkipDir
 		}
-		if (strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go")) || d.Name() == "go.mod" {
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			if info.ModTime().After(t) {
-				t, name = info.ModTime(), path
-			}
+		rel, _ := filepath.Rel(root, path)
+		if d.Type().IsRegular() && ((strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go")) || rel == "go.mod" || rel == "go.sum") {
+			files = append(files, rel)
 		}
 		return nil
 	})
-	return t, name, err
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	return treeHash(root, files)
 }
 
 func installCourseTool(env *setupEnv) error {
+	hash, err := toolSourceHash(env.root)
+	if err != nil {
+		return err
+	}
 	tmp := toolPath(env, ".klcourse.new")
 	if err := runLogged(env, "go", "build", "-o", tmp, "./cmd/klcourse"); err != nil {
 		return err
 	}
-	return os.Rename(tmp, toolPath(env, "klcourse"))
+	if err := os.Rename(tmp, toolPath(env, "klcourse")); err != nil {
+		return err
+	}
+	return safefile.WriteBytes(toolPath(env, "klcourse")+".src", []byte(hash+"\n"))
 }
 
 // checkSharedData wants every student to be able to read the data: every
@@ -477,24 +486,79 @@ func seedGopls(env *setupEnv) error {
 	return nil
 }
 
-func hubInstalled() bool {
-	for _, tool := range []string{"jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return false
-		}
+// hubProxyDir is where setup installs configurable-http-proxy with npm ci,
+// from python/package.json and python/package-lock.json.
+func hubProxyDir(env *setupEnv) string { return filepath.Join(env.home, "hubproxy") }
+
+// hubVersions reports JupyterHub's version, the single-user server's and
+// the proxy's, each from the install (the course's Python environment and
+// the npm one), never from PATH.
+func hubVersions(env *setupEnv) (string, error) {
+	hub := lab.PythonEnvBin(env.home, "jupyterhub")
+	out, err := exec.Command(hub, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("JupyterHub is not installed in the course's Python environment (%s)", hub)
 	}
-	return true
+	single := lab.PythonEnvBin(env.home, "jupyterhub-singleuser")
+	sout, err := exec.Command(single, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("jupyterhub-singleuser is not installed in the course's Python environment (%s)", single)
+	}
+	proxy := lab.ProxyBin(env.home)
+	pout, err := exec.Command(proxy, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("configurable-http-proxy is not installed at %s (or node cannot run it): %v", proxy, err)
+	}
+	if want, err := proxyLockVersion(env); err != nil {
+		return "", err
+	} else if got := strings.TrimSpace(string(pout)); got != want {
+		return "", fmt.Errorf("%s is configurable-http-proxy %s; python/package-lock.json pins %s", proxy, got, want)
+	}
+	return fmt.Sprintf("JupyterHub %s, jupyterhub-singleuser %s, configurable-http-proxy %s",
+		strings.TrimSpace(string(out)), lastLine(string(sout)), strings.TrimSpace(string(pout))), nil
 }
 
-// checkHub wants JupyterHub and its proxy, the configuration that setup
-// writes, the student group and the exchange.
-func checkHub(env *setupEnv) (string, error) {
-	if !hubInstalled() {
-		return "", errors.New("JupyterHub is not installed (jupyterhub, jupyterhub-singleuser and configurable-http-proxy)")
-	}
-	want, err := lab.DefaultHubConfig(env.home).Render()
+// proxyLockVersion is the configurable-http-proxy that the checkout's
+// package-lock.json pins.
+func proxyLockVersion(env *setupEnv) (string, error) {
+	data, err := os.ReadFile(filepath.Join(env.root, "python", "package-lock.json"))
 	if err != nil {
 		return "", err
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(data, &lock); err != nil {
+		return "", fmt.Errorf("python/package-lock.json: %w", err)
+	}
+	v := lock.Packages["node_modules/configurable-http-proxy"].Version
+	if v == "" {
+		return "", errors.New("python/package-lock.json does not pin configurable-http-proxy")
+	}
+	return v, nil
+}
+
+// checkHub wants JupyterHub, its single-user server and its proxy, the
+// configuration that setup writes, the student group and the exchange.
+func checkHub(env *setupEnv) (string, error) {
+	versions, err := hubVersions(env)
+	if err != nil {
+		return "", err
+	}
+	hub := lab.DefaultHubConfig(env.home)
+	want, err := hub.Render()
+	if err != nil {
+		return "", err
+	}
+	limits := "no per-student limits (" + lab.LimitsEnv + "=off)"
+	if l := hub.Limits; l.Any() {
+		kind, err := lab.CgroupKind()
+		if err != nil {
+			return "", fmt.Errorf("per-student limits need cgroups the hub can write: %v (or set %s=off for a lab without limits)", err, lab.LimitsEnv)
+		}
+		limits = fmt.Sprintf("each student at most %s, %g CPU, %d tasks (cgroup %s)", lab.FormatBytes(l.Memory), l.CPU, l.Tasks, kind)
 	}
 	if got, err := os.ReadFile(systemHubConfig); err != nil || string(got) != string(want) {
 		return "", fmt.Errorf("%s is missing or not the one this version generates", systemHubConfig)
@@ -506,19 +570,68 @@ func checkHub(env *setupEnv) (string, error) {
 	if err := ex.Check(); err != nil {
 		return "", err
 	}
-	out, _ := exec.Command("jupyterhub", "--version").Output()
-	return fmt.Sprintf("JupyterHub %s; jupyterhub -f %s; students: group %s; exchange %s",
-		strings.TrimSpace(string(out)), systemHubConfig, lab.StudentGroup, ex.Inbound()), nil
+	return fmt.Sprintf("%s; %s -f %s; students: group %s, %s; exchange %s",
+		versions, lab.PythonEnvBin(env.home, "jupyterhub"), systemHubConfig, lab.StudentGroup, limits, ex.Inbound()), nil
 }
 
-func installHub(env *setupEnv) error {
-	if !hubInstalled() {
-		cmd := aptInstallCommand("jupyterhub")
+// installProxy installs configurable-http-proxy with npm ci (exact
+// versions and integrity hashes from package-lock.json) into
+// prefix/hubproxy. Without npm it installs Debian's nodejs and npm where
+// apt-get may be used.
+func installProxy(env *setupEnv) error {
+	if _, err := exec.LookPath("npm"); err != nil {
+		cmd := aptInstallCommand("nodejs", "npm")
 		if cmd == nil {
-			return errors.New("JupyterHub is not installed and apt-get cannot be used here")
+			return errors.New("npm is not installed (Node.js 18 or newer with npm runs the hub's proxy, configurable-http-proxy)")
 		}
 		fmt.Fprintf(env.out, "           $ %s\n", strings.Join(cmd, " "))
 		if err := runLogged(env, cmd[0], cmd[1:]...); err != nil {
+			return err
+		}
+	}
+	dir := hubProxyDir(env)
+	tmp := dir + ".new"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		data, err := os.ReadFile(filepath.Join(env.root, "python", f))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, f), data, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.out, "           $ npm ci --omit=dev --ignore-scripts --no-audit --no-fund   (in %s)\n", dir)
+	cmd := exec.Command("npm", "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund")
+	cmd.Dir = tmp
+	cmd.Stdout, cmd.Stderr = env.out, env.out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm ci (needs the npm registry, or npm's cache): %w", err)
+	}
+	if out, err := exec.Command("chmod", "-R", "a+rX", tmp).CombinedOutput(); err != nil {
+		return fmt.Errorf("chmod: %v: %s", err, out)
+	}
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(dir, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+func installHub(env *setupEnv) error {
+	if _, err := hubVersions(env); err != nil {
+		if _, err := os.Stat(lab.PythonEnvBin(env.home, "jupyterhub")); err != nil {
+			return fmt.Errorf("JupyterHub is missing from the course's Python environment: the python step installs it from python/hub.lock")
+		}
+		if err := installProxy(env); err != nil {
 			return err
 		}
 	}
@@ -574,8 +687,11 @@ func fixBuildCache(env *setupEnv) string {
 
 // fixJupyterhub is the command that fixes the jupyterhub step by hand.
 func fixJupyterhub(env *setupEnv) string {
-	if cmd := aptInstallCommand("jupyterhub"); cmd != nil && !hubInstalled() {
-		return strings.Join(cmd, " ") + " && klcourse setup --system"
+	if _, err := exec.LookPath("npm"); err != nil {
+		if cmd := aptInstallCommand("nodejs", "npm"); cmd != nil {
+			return strings.Join(cmd, " ") + " && go run ./cmd/klcourse setup --system"
+		}
+		return "install Node.js 18 or newer with npm (the hub's proxy, configurable-http-proxy, is a Node program), then go run ./cmd/klcourse setup --system"
 	}
-	return "klcourse setup --system"
+	return "go run ./cmd/klcourse setup --system"
 }
