@@ -106,10 +106,12 @@ func newWorkspace(root string) (*workspace, error) {
 }
 
 func (ws *workspace) remove() {
-	// The program may have made files read-only; give them back first.
+	// The program may have made folders read-only; give them back first,
+	// to their owner alone (0755 here let another student list the
+	// workspace while it was being removed).
 	filepath.Walk(ws.dir, func(p string, info os.FileInfo, err error) error {
 		if err == nil && info.IsDir() {
-			os.Chmod(p, 0o755)
+			os.Chmod(p, 0o700)
 		}
 		return nil
 	})

@@ -62,7 +62,7 @@ func CellKind(src string) string {
 		return "declarations"
 	case regexp.MustCompile(`\b(fitFrom|Train|Fit|Run)\(`).MatchString(s):
 		return "training"
-	case strings.Contains(s, "Check("):
+	case regexp.MustCompile(`\bCheck\w*\(`).MatchString(s):
 		return "self-check"
 	case strings.Contains(s, "plots."):
 		return "plot"
