@@ -12,6 +12,9 @@ var setupSteps = []setupStep{
 	{name: "tools", check: checkTools, install: installTools, fix: fixTools},
 	// Gopls, for Tab completion and Shift-Tab documentation.
 	{name: "gopls", check: checkGopls, install: installGopls, fix: fixGopls},
+	// gopls's cache of the course's packages, so that a notebook's first Tab
+	// completion answers in seconds.
+	{name: "gopls-cache", check: checkGoplsCache, install: installGoplsCache, fix: fixGoplsCache},
 	// The course tool itself, for the hub and the students.
 	{name: "klcourse", check: checkCourseTool, install: installCourseTool, fix: fixKlcourse, systemOnly: true},
 	// ONNX Runtime, the CPU backend.

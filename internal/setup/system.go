@@ -451,6 +451,20 @@ func seedGopls(env *setupEnv) error {
 	if err != nil {
 		return fmt.Errorf("listing the course's packages: %w", err)
 	}
+	base := append(os.Environ(), "GOMODCACHE="+systemModCache(env), "GOFLAGS=", "GOTOOLCHAIN=local", "GOPROXY=off")
+	if err := warmGopls(toolPath(env, "gopls"), systemGoplsSeed(env), systemRelease(env), strings.Fields(string(out)), base); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.out, "           gopls's cache of the course's packages in %s\n", systemGoplsSeed(env))
+	return nil
+}
+
+// warmGopls fills gopls's cache (cacheDir) with what the first completion
+// in a notebook needs: gopls checks a program that imports every package
+// of the course (module, the checkout or the lab's release) and GoMLX's
+// graph, in a workspace like the one a notebook's first cell makes. env is
+// the go command's environment.
+func warmGopls(gopls, cacheDir, module string, packages, env []string) error {
 	tmp, err := os.MkdirTemp("", "klcourse-gopls-seed-")
 	if err != nil {
 		return err
@@ -458,7 +472,7 @@ func seedGopls(env *setupEnv) error {
 	defer os.RemoveAll(tmp)
 	var src strings.Builder
 	src.WriteString("package main\n\nimport (\n\t\"github.com/gomlx/gomlx/core/graph\"\n")
-	for _, p := range strings.Fields(string(out)) {
+	for _, p := range packages {
 		fmt.Fprintf(&src, "\t_ %q\n", p)
 	}
 	src.WriteString(")\n\nvar _ = graph.LogSoftmax\n\nfunc main() {}\n")
@@ -468,21 +482,19 @@ func seedGopls(env *setupEnv) error {
 	if err := os.WriteFile(filepath.Join(tmp, "go.mod"), []byte("module gonb_seed\n\ngo 1.26\n"), 0o644); err != nil {
 		return err
 	}
-	extra := []string{"GOPROXY=off", "GOPLSCACHE=" + systemGoplsSeed(env)}
-	for _, args := range [][]string{{"go", "work", "init"}, {"go", "work", "use", ".", systemRelease(env)}, {toolPath(env, "gopls"), "check", "main.go"}} {
-		cmd := goCommand(env, extra, args[1:]...)
-		cmd.Path, cmd.Args = args[0], args
-		if !filepath.IsAbs(args[0]) {
-			if cmd.Path, err = exec.LookPath(args[0]); err != nil {
+	env = append(env, "GOPLSCACHE="+cacheDir)
+	for _, args := range [][]string{{"go", "work", "init"}, {"go", "work", "use", ".", module}, {gopls, "check", "main.go"}} {
+		path := args[0]
+		if !filepath.IsAbs(path) {
+			if path, err = exec.LookPath(path); err != nil {
 				return err
 			}
 		}
-		cmd.Dir = tmp
+		cmd := &exec.Cmd{Path: path, Args: args, Dir: tmp, Env: env}
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, lastLine(string(b)))
 		}
 	}
-	fmt.Fprintf(env.out, "           gopls's cache of the course's packages in %s\n", systemGoplsSeed(env))
 	return nil
 }
 
