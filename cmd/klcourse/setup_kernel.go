@@ -133,6 +133,14 @@ func wantKernelSpec(env *setupEnv) (kernelSpec, error) {
 			// No telemetry from ONNX Runtime in any cell's program, also
 			// one that loads it without the course's pkg/backend.
 			onnxruntime.TelemetryEnv: "1",
+			// GoNB builds every cell as a new program, and linking it is most
+			// of the wait: a cell that runs a GoMLX graph spent 2.3 s of CPU
+			// in go build, 1.6 s of it in the external (gcc) link of a binary
+			// with DWARF. Go's own linker without the DWARF and symbol tables
+			// (panics keep their file:line traces) takes it to about 1 s;
+			// the program it makes is the same code, as fast. docs/bench.md
+			// has the measurements.
+			"GOFLAGS": cellGoFlags,
 		},
 	}
 	for k, v := range env.kernelEnv {
@@ -233,3 +241,9 @@ func installKernel(env *setupEnv) error {
 	}
 	return safefile.WriteBytes(filepath.Join(dir, "kernel.json"), append(data, '\n'))
 }
+
+// cellGoFlags are the go command's flags for the cells GoNB builds (GOFLAGS
+// in the kernel's environment; quoted, as GOFLAGS allows, because the value
+// has spaces): Go's internal linker instead of gcc, and no DWARF (-w) or
+// symbol table (-s).
+const cellGoFlags = "'-ldflags=-linkmode=internal -s -w'"

@@ -39,11 +39,14 @@ def diffusion_workload(mode):
         def make_input():
             return torch.randn(batch, 2), torch.randint(1, 1001, (batch,)), torch.randn(batch, 2)
 
-        def step(inp):
-            x0, t, eps = inp
-            opt.zero_grad(set_to_none=True)
+        @compiled
+        def loss_of(x0, t, eps):
             xt = sqrt_ab[t][:, None] * x0 + sqrt_1mab[t][:, None] * eps
-            loss = ((eps - net(xt, t)) ** 2).sum(1).mean()
+            return ((eps - net(xt, t)) ** 2).sum(1).mean()
+
+        def step(inp):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_of(*inp)
             loss.backward()
             opt.step()
             return loss.item()
@@ -62,15 +65,19 @@ def diffusion_workload(mode):
         def make_input():
             return None
 
+        @compiled
+        def sample():
+            x = torch.randn(n, 2)
+            for t, a, b, sigma in reversed(coefs):
+                eps = net(x, torch.full((n,), t, dtype=torch.int64))
+                x = a * (x - b * eps)
+                if sigma > 0:
+                    x = x + sigma * torch.randn(n, 2)
+            return x
+
         def step(_):
             with torch.no_grad():
-                x = torch.randn(n, 2)
-                for t, a, b, sigma in reversed(coefs):
-                    eps = net(x, torch.full((n,), t, dtype=torch.int64))
-                    x = a * (x - b * eps)
-                    if sigma > 0:
-                        x = x + sigma * torch.randn(n, 2)
-                return x[0, 0].item()
+                return sample()[0, 0].item()
 
         return n, make_input, step
-    raise SystemExit(f"bench_torch: unknown mode {mode!r} for diffusion; want train or sample")
+    raise SystemExit(f"bench peers: unknown mode {mode!r} for diffusion; want train or sample")

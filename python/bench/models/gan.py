@@ -17,12 +17,12 @@ def gan_networks(mode):
         g = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 2))
         d = nn.Sequential(nn.Linear(2, 128), nn.LeakyReLU(0.2), nn.Linear(128, 128), nn.LeakyReLU(0.2), nn.Linear(128, 1))
         return g, d, 2, 128, (1e-3, 1e-3), (0.5, 0.999), torch.randn
-    raise SystemExit(f"bench_torch: unknown GAN {mode!r}; want post or mlp")
+    raise SystemExit(f"bench peers: unknown GAN {mode!r}; want post or mlp")
 
 
 def gan_workload(which, mode):
     if mode != "train":
-        raise SystemExit(f"bench_torch: unknown mode {mode!r} for gan_{which}; want train")
+        raise SystemExit(f"bench peers: unknown mode {mode!r} for gan_{which}; want train")
     g, d, noise_dim, batch, (lr_g, lr_d), betas, noise = gan_networks(which)
     opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=betas)
     opt_d = torch.optim.Adam(d.parameters(), lr=lr_d, betas=betas)
@@ -30,15 +30,19 @@ def gan_workload(which, mode):
     def make_input():
         return torch.rand(batch, 2), noise(batch, noise_dim)
 
+    critic_loss = compiled(lambda real, fake: F.softplus(-d(real)).mean() + F.softplus(d(fake)).mean())
+    generator_loss = compiled(lambda z: F.softplus(-d(g(z))).mean())
+
     def step(x):
         real, z = x
-        fake = g(z)
         opt_d.zero_grad(set_to_none=True)
-        d_loss = F.softplus(-d(real)).mean() + F.softplus(d(fake.detach())).mean()
+        with torch.no_grad():
+            fake = g(z)
+        d_loss = critic_loss(real, fake)
         d_loss.backward()
         opt_d.step()
         opt_g.zero_grad(set_to_none=True)
-        g_loss = F.softplus(-d(fake)).mean()
+        g_loss = generator_loss(z)
         g_loss.backward()
         opt_g.step()
         return d_loss.item() + g_loss.item()
