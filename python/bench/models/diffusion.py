@@ -81,3 +81,73 @@ def diffusion_workload(mode):
 
         return n, make_input, step
     raise SystemExit(f"bench peers: unknown mode {mode!r} for diffusion; want train or sample")
+
+
+def denoiser_jax_init(key, hidden=128, layers=3, freqs=16):
+    dims = [2 + 2 * freqs] + [hidden] * layers + [2]
+    keys = jax.random.split(key, len(dims) - 1)
+    def linear(key, n_in, n_out):
+        k1, k2 = jax.random.split(key)
+        lim = 1 / math.sqrt(n_in)
+        return {"w": jax.random.uniform(k1, (n_in, n_out), f32, -lim, lim), "b": jax.random.uniform(k2, (n_out,), f32, -lim, lim)}
+    return [linear(k, a, b) for k, a, b in zip(keys, dims[:-1], dims[1:])]
+
+
+def denoiser_jax(p, x, t, freqs=16):
+    arg = t.astype(f32)[:, None] * (10000.0 ** (-jnp.arange(freqs, dtype=f32) / freqs))[None, :]
+    h = jnp.concatenate([x, jnp.sin(arg), jnp.cos(arg)], axis=1)
+    for layer in p[:-1]:
+        h = jax.nn.silu(jax_dense(layer, h))
+    return jax_dense(p[-1], h)
+
+
+@workload("diffusion", modes=("train", "sample"), unit="samples", framework="jax")
+def diffusion_jax_workload(mode):
+    net = denoiser_jax_init(jax.random.PRNGKey(0))
+    T = 1000
+    betas = np.concatenate([[0.0], np.linspace(1e-4, 0.02, T)])
+    abar = np.cumprod(1 - betas)
+    sqrt_ab, sqrt_1mab = jnp.asarray(np.sqrt(abar), f32), jnp.asarray(np.sqrt(1 - abar), f32)
+    rng = np.random.default_rng(2)
+    if mode == "train":
+        batch = 256
+
+        def loss(p, inp, key):
+            x0, t, eps = inp
+            xt = sqrt_ab[t][:, None] * x0 + sqrt_1mab[t][:, None] * eps
+            return ((eps - denoiser_jax(p, xt, t)) ** 2).sum(1).mean()
+
+        def make_input():
+            return (jnp.asarray(rng.standard_normal((batch, 2), dtype=np.float32)), jnp.asarray(rng.integers(1, 1001, batch, dtype=np.int32)),
+                    jnp.asarray(rng.standard_normal((batch, 2), dtype=np.float32)))
+
+        return batch, make_input, jax_trainer(mode, net, loss, adam(1e-3, eps=1e-8))
+    if mode == "sample":
+        n, S = 1000, 50
+        ts = [1 + round(i * (T - 1) / (S - 1)) for i in range(S)]
+        ab = [abar[t] for t in ts]
+        coefs = []
+        for i in range(S):
+            prev = ab[i - 1] if i > 0 else 1.0
+            beta = 1 - ab[i] / prev
+            coefs.append((ts[i], 1 / math.sqrt(1 - beta), beta / math.sqrt(1 - ab[i]), math.sqrt(beta) if i > 0 else 0.0))
+        state = {"key": jax.random.PRNGKey(1)}
+
+        @jax.jit
+        def sample(key):
+            key, sub = jax.random.split(key)
+            x = jax.random.normal(sub, (n, 2), f32)
+            for t, a, b, sigma in reversed(coefs):
+                eps = denoiser_jax(net, x, jnp.full((n,), t, jnp.int32))
+                x = a * (x - b * eps)
+                if sigma > 0:
+                    key, sub = jax.random.split(key)
+                    x = x + sigma * jax.random.normal(sub, (n, 2), f32)
+            return key, x
+
+        def step(_):
+            state["key"], x = sample(state["key"])
+            return float(x[0, 0])
+
+        return n, lambda: None, step
+    raise SystemExit(f"bench peers: unknown mode {mode!r} for diffusion; want train or sample")
