@@ -152,7 +152,11 @@ func runBench(args []string) error {
 	modes := map[string][]string{} // by model, in the order its benchmark reports them
 	for round := 1; round <= *rounds; round++ {
 		for _, m := range models {
-			fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on GoMLX...\n", round, *rounds, m)
+			on := "GoMLX"
+			if m == cellModel {
+				on = "a GoNB kernel"
+			}
+			fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on %s...\n", round, *rounds, m, on)
 			var desc string
 			var speeds map[string]speed
 			var order []string

@@ -28,6 +28,22 @@ library are single-project side packages (a LAMMPS plugin, a molecular
 dynamics backend), not something a course should depend on. So the table has
 no GoMLX-on-XLA-CPU column: GoMLX runs on ONNX Runtime on CPUs.`
 
+// cellNote says where a cell's time goes (issue 29's investigation).
+const cellNote = `Where a cell's time goes: GoNB writes the cell (with the notebook's earlier
+declarations) into a main.go, runs goimports on it (about 10 ms), then go build,
+then the program. The program itself is quick: the graph cell's program starts
+the backend (dlopen of ONNX Runtime), builds, compiles and runs its graph in well
+under 0.1 s. Nearly all the rest is go build, and in it the link: the packages
+are in Go's build cache, and only the cell's main package is compiled, but a
+binary that imports GoMLX and the course's cgo backends was linked by gcc
+(cgo makes the go command link externally) and carried DWARF. The kernel that
+klcourse setup installs sets GOFLAGS='-ldflags=-linkmode=internal -s -w': Go's
+own linker, no DWARF and no symbol table (a panic still shows file:line, from
+the program's line tables). It cuts the graph cell's CPU time by more than half
+and a plot cell's by about a quarter; the cell's program is the same code and
+runs as fast. What is left is the go command's own work (loading and hashing
+every package of the build, a few hundred ms) and the internal link.`
+
 // printBench prints the report as a table.
 func printBench(w io.Writer, r benchReport) {
 	for _, line := range reportHeader(r) {
@@ -217,6 +233,8 @@ func benchMarkdown(w io.Writer, r benchReport) {
 		for _, x := range cells {
 			fmt.Fprintf(w, "| %s | %.2f s | %.2f s | %.2f s |\n", x.Mode, x.GoMLX.MsPerStep/1e3, x.GoMLX.CPUMsPerStep/1e3, x.GoMLX.FirstStepS)
 		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, cellNote)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "## GoMLX on XLA on the CPU")

@@ -134,12 +134,10 @@ func wantKernelSpec(env *setupEnv) (kernelSpec, error) {
 			// one that loads it without the course's pkg/backend.
 			onnxruntime.TelemetryEnv: "1",
 			// GoNB builds every cell as a new program, and linking it is most
-			// of the wait: a cell that runs a GoMLX graph spent 2.3 s of CPU
-			// in go build, 1.6 s of it in the external (gcc) link of a binary
-			// with DWARF. Go's own linker without the DWARF and symbol tables
-			// (panics keep their file:line traces) takes it to about 1 s;
-			// the program it makes is the same code, as fast. docs/bench.md
-			// has the measurements.
+			// of a cell's wait: the external (gcc) link of a binary with DWARF.
+			// Go's own linker without the DWARF and symbol tables (panics keep
+			// their file:line traces) links the same program in well under
+			// half the time. docs/bench.md has the cell times (klcourse bench).
 			"GOFLAGS": cellGoFlags,
 		},
 	}
