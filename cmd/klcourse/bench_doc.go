@@ -18,15 +18,15 @@ var peerTitle = map[string]string{"pytorch": "PyTorch eager", "pytorch-compile":
 // CPU (issue 29): go-xla needs a PJRT plugin, a shared library exporting
 // GetPjrtApi, and JAX's CPU wheel has none.
 const xlaCPUNote = `GoMLX's XLA backend needs a PJRT plugin: a shared library that exports
-GetPjrtApi. JAX's own CPU backend is not such a plugin: in the jaxlib wheel
-the bench environment pins, no shared library exports GetPjrtApi (checked with
-nm -D --defined-only on every .so in the wheel); the CPU PJRT client is linked
-into jaxlib's Python extension and reached through its Python API only. JAX
-publishes PJRT plugins on PyPI for GPUs only (jax-cuda12-pjrt,
-jax-cuda13-pjrt, jax-rocm*-pjrt). The PyPI packages that do ship a CPU PJRT
-library are single-project side packages (a LAMMPS plugin, a molecular
-dynamics backend), not something a course should depend on. So the table has
-no GoMLX-on-XLA-CPU column: GoMLX runs on ONNX Runtime on CPUs.`
+GetPjrtApi. JAX's own CPU backend is not such a plugin: in the jaxlib wheel the
+bench environment pins, none of the 31 shared libraries exports GetPjrtApi
+(nm -D --defined-only on each); XLA's CPU client is linked into
+jaxlib/libjax_common.so and reached only through jaxlib's Python bindings. The
+PJRT plugins that JAX publishes on PyPI are for accelerators (jax-cuda12-pjrt,
+jax-cuda13-pjrt, jax-rocm*-pjrt, jax-oneapi-pjrt). The PyPI packages that do
+carry a CPU PJRT library are side packages of single projects (a LAMMPS plugin,
+a molecular-dynamics backend), not something a course should depend on. So the
+table has no GoMLX-on-XLA-CPU column, and GoMLX runs on ONNX Runtime on CPUs.`
 
 // cellNote says where a cell's time goes (issue 29's investigation).
 const cellNote = `Where a cell's time goes: GoNB writes the cell (with the notebook's earlier
@@ -77,7 +77,10 @@ func printBench(w io.Writer, r benchReport) {
 
 // reportHeader says what was measured, on what, and under which load.
 func reportHeader(r benchReport) []string {
-	lines := []string{"GoMLX " + r.Backend}
+	var lines []string
+	if r.Backend != "" {
+		lines = append(lines, "GoMLX "+r.Backend)
+	}
 	if len(r.Versions) > 0 {
 		lines = append(lines, fmt.Sprintf("peers: %s; %d threads each", versionLine(r.Versions), r.Threads))
 	}
