@@ -161,32 +161,35 @@ def sgd(lr):
     return init, update
 
 
-def jax_trainer(mode, params, loss, opt, seed=0):
+def jax_trainer(mode, params, loss, opt, seed=0, has_aux=False):
     """The step of a model trained by opt on loss(params, x, key), a scalar
-    (key: a fresh random key each step). Train: one jitted update (gradient
-    and optimizer); eval: the jitted loss."""
+    (key: a fresh random key each step), or with has_aux a pair (scalar, aux)
+    whose aux (a scalar the lecture tracks) is read back too. Train: one
+    jitted update (gradient and optimizer); eval: the jitted loss."""
     init, update = opt
     state = {"params": params, "opt": init(params), "key": jax.random.PRNGKey(seed)}
+    with_aux = loss if has_aux else (lambda p, x, k: (loss(p, x, k), jnp.zeros((), f32)))
 
     @jax.jit
     def train(params, opt_state, key, x):
         key, sub = jax.random.split(key)
-        l, grads = jax.value_and_grad(loss)(params, x, sub)
+        (l, aux), grads = jax.value_and_grad(with_aux, has_aux=True)(params, x, sub)
         params, opt_state = update(params, grads, opt_state)
-        return params, opt_state, key, l
+        return params, opt_state, key, l, aux
 
     @jax.jit
     def evaluate(params, key, x):
         key, sub = jax.random.split(key)
-        return key, loss(params, x, sub)
+        l, aux = with_aux(params, x, sub)
+        return key, l, aux
 
     def train_step(x):
-        state["params"], state["opt"], state["key"], l = train(state["params"], state["opt"], state["key"], x)
-        return float(l)
+        state["params"], state["opt"], state["key"], l, aux = train(state["params"], state["opt"], state["key"], x)
+        return float(l) + 0 * float(aux)
 
     def eval_step(x):
-        state["key"], l = evaluate(state["params"], state["key"], x)
-        return float(l)
+        state["key"], l, aux = evaluate(state["params"], state["key"], x)
+        return float(l) + 0 * float(aux)
 
     if mode == "train":
         return train_step
@@ -227,7 +230,8 @@ def measure(name, framework, mode, steps, warmup):
 
 
 def versions():
-    return {"torch": torch.__version__, "jax": jax.__version__, "jaxlib": jax.lib.__version__ if hasattr(jax.lib, "__version__") else jax.__version__}
+    from importlib.metadata import version
+    return {"torch": torch.__version__, "jax": jax.__version__, "jaxlib": version("jaxlib")}
 
 
 def main():
@@ -259,6 +263,9 @@ def main():
             continue
         modes = args.modes.split(",") if args.modes else WORKLOADS[(name, kind)][1]
         for mode in modes:
+            if mode not in WORKLOADS[(name, kind)][1]:
+                print(json.dumps({"model": name, "mode": mode, "error": f"the {kind} version has no mode {mode} (it has {', '.join(WORKLOADS[(name, kind)][1])})"}), flush=True)
+                continue
             try:
                 print(json.dumps(measure(name, kind, mode, args.steps, args.warmup)), flush=True)
             except SystemExit:
