@@ -92,6 +92,9 @@ func reportHeader(r benchReport) []string {
 		r.Date, machine, r.Rounds, r.Steps))
 	if r.Load > 0.5 {
 		lines = append(lines, fmt.Sprintf("the load average was %.1f when the measurement started: other programs were using the CPU, and the figures are not those of a quiet machine", r.Load))
+		if len(r.Versions) > 0 {
+			lines = append(lines, "under load PyTorch loses far more than GoMLX and JAX (its OpenMP threads wait for each other, and a thread that lost its core holds up the rest), so these ratios flatter GoMLX: only a quiet machine's count")
+		}
 	} else {
 		lines = append(lines, fmt.Sprintf("the load average was %.1f when the measurement started (a quiet machine)", r.Load))
 	}
