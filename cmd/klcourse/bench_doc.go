@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -61,7 +62,9 @@ func printBench(w io.Writer, r benchReport) {
 	fmt.Fprintln(tw, head)
 	for _, x := range r.Results {
 		row := fmt.Sprintf("%s\t%s\t%d\t%s\t%s\t%.1f\t%.2f s\t", x.Model, x.Mode, x.Batch, x.GoMLX.Unit, perS(x.GoMLX.PerS), x.GoMLX.MsPerStep, x.GoMLX.FirstStepS)
-		if len(r.Versions) > 0 {
+		if len(r.Versions) > 0 && x.Model == cellModel {
+			row += strings.Repeat("\t", len(peerNames)+1) // no peer runs a GoNB cell
+		} else if len(r.Versions) > 0 {
 			row += peerCells(x, "\t", false) + "\t" + ratioCell(x) + "\t"
 		}
 		fmt.Fprintln(tw, row)
@@ -214,6 +217,16 @@ func benchMarkdown(w io.Writer, r benchReport) {
 				row += " " + peerCells(x, " | ", true) + " | " + ratioCell(x) + " |"
 			}
 			fmt.Fprintln(w, row)
+		}
+		var missing []string
+		for _, m := range benchModels {
+			if !slices.ContainsFunc(models, func(x benchResult) bool { return x.Model == m.name }) {
+				missing = append(missing, m.name)
+			}
+		}
+		if len(missing) > 0 {
+			fmt.Fprintln(w)
+			fmt.Fprintf(w, "Not measured in this run: %s.\n", strings.Join(missing, ", "))
 		}
 		if notes := peerErrors(r); len(notes) > 0 {
 			fmt.Fprintln(w)
