@@ -92,7 +92,7 @@ func runBench(args []string) error {
 	python := fs.String("python", "", "Python with PyTorch and JAX for --compare (default: the bench environment under the course home)")
 	backendFlag := fs.String("backend", "", "GOMLX_BACKEND for the GoMLX measurements (default: the course's choice, see pkg/backend)")
 	rounds := fs.Int("rounds", 3, "measure every row this many times, alternating GoMLX and the peers, and report the medians")
-	threads := fs.Int("threads", runtime.NumCPU(), "threads of the peers")
+	threads := fs.Int("threads", runtime.NumCPU(), "threads of the peers (JAX on the CPU runs one per core, or one when this is 1)")
 	cellRepeats := fs.Int("cell-repeats", 5, "executions of each GoNB cell per round")
 	jsonPath := fs.String("json", filepath.Join("build", "bench.json"), "where to write the results as JSON, relative to the module root; with --doc, where to read them")
 	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md)")

@@ -47,6 +47,8 @@ FRAMEWORK = "torch"  # set by main before any workload runs
 
 # Thread settings must be in the environment before the libraries load: XLA
 # reads XLA_FLAGS once, and OpenMP (PyTorch's intra-op pool) OMP_NUM_THREADS.
+# XLA's CPU client has no flag for a thread count: it runs one thread per core
+# (os.cpu_count()), or one with --xla_cpu_multi_thread_eigen=false.
 if __name__ == "__main__":
     _threads = "0"
     for _i, _a in enumerate(sys.argv):
@@ -57,8 +59,8 @@ if __name__ == "__main__":
     if _threads not in ("", "0"):
         os.environ["OMP_NUM_THREADS"] = _threads
         os.environ["MKL_NUM_THREADS"] = _threads
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                                   " --xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=" + _threads).strip()
+        if _threads == "1":
+            os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
 
 import numpy as np
 import torch
@@ -242,7 +244,7 @@ def main():
     p.add_argument("--modes", default="", help="comma-separated; default each workload's own")
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--threads", type=int, default=0, help="threads of the framework; 0 keeps its default")
+    p.add_argument("--threads", type=int, default=0, help="threads of the framework (JAX: 1, or one per core); 0 keeps its default")
     p.add_argument("--versions", action="store_true", help="print the versions as JSON and exit")
     args = p.parse_args()
     if args.versions:
@@ -253,8 +255,10 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    print(json.dumps({"framework": FRAMEWORK, "versions": versions(),
-                      "threads": args.threads if kind == "jax" else torch.get_num_threads()}), flush=True)
+    threads = torch.get_num_threads()
+    if kind == "jax":
+        threads = 1 if args.threads == 1 else os.cpu_count()
+    print(json.dumps({"framework": FRAMEWORK, "versions": versions(), "threads": threads}), flush=True)
     names = args.models.split(",") if args.models else sorted({n for n, _ in WORKLOADS})
     for name in names:
         if (name, kind) not in WORKLOADS:
