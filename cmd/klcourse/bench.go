@@ -4,14 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/klcourse/klcourse/internal/safefile"
@@ -29,40 +24,9 @@ import (
 func init() {
 	register(command{
 		name:    "bench",
-		summary: "measure the training and evaluation speed of the course's models, optionally against PyTorch",
+		summary: "measure the speed of the course's models and of notebook cells, optionally against PyTorch and JAX; `bench setup` installs those",
 		run:     runBench,
 	})
-}
-
-// torchCore is the driver of the PyTorch references, run with --compare;
-// torchWorkloads are the models, one file each (bench_models.go says how to
-// add one). torchScript puts them together into one script.
-var (
-	//go:embed bench_torch.py
-	torchCore []byte
-	//go:embed bench_torch/*.py
-	torchWorkloads embed.FS
-)
-
-// torchScript is bench_torch.py, then every bench_torch/*.py in name order,
-// then the call of main.
-func torchScript() ([]byte, error) {
-	var script bytes.Buffer
-	script.Write(torchCore)
-	entries, err := fs.ReadDir(torchWorkloads, "bench_torch")
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		data, err := fs.ReadFile(torchWorkloads, "bench_torch/"+e.Name())
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&script, "\n\n# ---- bench_torch/%s\n", e.Name())
-		script.Write(data)
-	}
-	script.WriteString("\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n")
-	return script.Bytes(), nil
 }
 
 // A speed is one measurement of one model in one mode.
@@ -72,135 +36,225 @@ type speed struct {
 	MsPerStep  float64 `json:"ms_per_step"`
 	FirstStepS float64 `json:"first_step_s"`
 	Items      int     `json:"items_per_step,omitempty"` // when the benchmark reports it
-	// Threads and OpenBLASThreads are PyTorch's settings for this measurement.
-	Threads         int `json:"torch_threads,omitempty"`
-	OpenBLASThreads int `json:"openblas_threads,omitempty"`
+	// CPUMsPerStep is the CPU time of a step (the GoNB cell rows): under
+	// load it is steadier than the wall time.
+	CPUMsPerStep float64 `json:"cpu_ms_per_step,omitempty"`
+}
+
+// A peerResult is one peer's measurement of a row, or why it has none.
+type peerResult struct {
+	Peer  string `json:"peer"` // one of peerNames
+	Speed *speed `json:"speed,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 type benchResult struct {
-	Model   string  `json:"model"`
-	Mode    string  `json:"mode"` // "train", "eval", "sample", ...
-	Batch   int     `json:"batch"`
-	GoMLX   speed   `json:"gomlx"`
-	PyTorch *speed  `json:"pytorch,omitempty"`
-	Ratio   float64 `json:"ratio,omitempty"` // GoMLX throughput over PyTorch's
+	Model string       `json:"model"`
+	Mode  string       `json:"mode"` // "train", "eval", "sample", ...
+	Batch int          `json:"batch"`
+	GoMLX speed        `json:"gomlx"`
+	Peers []peerResult `json:"peers,omitempty"`
+	// Fastest is the peer with the highest throughput, and Ratio GoMLX's
+	// throughput over its.
+	Fastest string  `json:"fastest_peer,omitempty"`
+	Ratio   float64 `json:"ratio,omitempty"`
 }
 
 type benchReport struct {
-	Date    string        `json:"date"`
-	Backend string        `json:"backend"`
-	Machine string        `json:"machine"`
-	Load    float64       `json:"load_average,omitempty"` // when other programs were busy
-	Steps   int           `json:"steps"`
-	Rounds  int           `json:"rounds"`
-	PyTorch string        `json:"pytorch,omitempty"` // version and interpreter
-	Results []benchResult `json:"results"`
+	Date    string  `json:"date"`
+	Backend string  `json:"backend"`
+	Machine string  `json:"machine"`
+	CPU     string  `json:"cpu,omitempty"`
+	Load    float64 `json:"load_average"` // one-minute load average when the run started
+	Steps   int     `json:"steps"`
+	Rounds  int     `json:"rounds"`
+	Threads int     `json:"threads"` // of every peer (GoMLX uses the machine's cores)
+	// Versions are the peers' library versions, e.g. torch 2.15.0.
+	Versions map[string]string `json:"versions,omitempty"`
+	Results  []benchResult     `json:"results"`
 }
 
+// peerNames are the columns of the peers, in the order they run.
+var peerNames = []string{"pytorch", "pytorch-compile", "jax"}
+
+// peerFramework is the driver's --framework for a peer.
+var peerFramework = map[string]string{"pytorch": "torch", "pytorch-compile": "torch-compile", "jax": "jax"}
+
 func runBench(args []string) error {
+	if len(args) > 0 && args[0] == "setup" {
+		return runBenchSetup(args[1:])
+	}
 	fs := newFlagSet("bench", "")
 	steps := fs.Int("steps", 20, "timed steps per measurement, after the first step and 2 warm-up steps")
-	modelList := fs.String("models", strings.Join(benchModelNames(), ","), "comma-separated models to measure: "+strings.Join(benchModelNames(), ", "))
-	compare := fs.Bool("compare", false, "also run the PyTorch references of the models (cmd/klcourse/bench_torch.py), alternating with GoMLX, and print the ratio")
-	python := fs.String("python", "", "Python interpreter with PyTorch for --compare (default: the first of python3 on PATH and /usr/bin/python3 that imports torch)")
+	all := append(benchModelNames(), cellModel)
+	modelList := fs.String("models", strings.Join(all, ","), "comma-separated rows to measure: "+strings.Join(all, ", "))
+	compare := fs.Bool("compare", false, "also run the peers (PyTorch eager, PyTorch torch.compile, JAX jit; python/bench), alternating with GoMLX, and print the ratio to the fastest; install them once with: klcourse bench setup")
+	python := fs.String("python", "", "Python with PyTorch and JAX for --compare (default: the bench environment under the course home)")
 	backendFlag := fs.String("backend", "", "GOMLX_BACKEND for the GoMLX measurements (default: the course's choice, see pkg/backend)")
-	rounds := fs.Int("rounds", 3, "measure every model this many times, alternating GoMLX and PyTorch, and report the medians")
-	jsonPath := fs.String("json", filepath.Join("build", "bench.json"), "where to write the results as JSON, relative to the module root")
+	rounds := fs.Int("rounds", 3, "measure every row this many times, alternating GoMLX and the peers, and report the medians")
+	threads := fs.Int("threads", runtime.NumCPU(), "threads of the peers (JAX on the CPU runs one per core, or one when this is 1)")
+	cellRepeats := fs.Int("cell-repeats", 5, "executions of each GoNB cell per round")
+	jsonPath := fs.String("json", filepath.Join("build", "bench.json"), "where to write the results as JSON, relative to the module root; with --doc, where to read them")
+	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if *steps < 1 || *rounds < 1 {
-		return usageError("--steps and --rounds must be at least 1, got %d and %d", *steps, *rounds)
-	}
-	models := strings.Split(*modelList, ",")
-	for _, m := range models {
-		if _, ok := findBenchModel(m); !ok {
-			return usageError("--models: unknown model %q; want some of %s", m, strings.Join(benchModelNames(), ", "))
-		}
 	}
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(root, p)
+	}
+	if *docPath != "" {
+		return writeBenchDoc(abs(*jsonPath), abs(*docPath))
+	}
+	if *steps < 1 || *rounds < 1 || *threads < 1 || *cellRepeats < 1 {
+		return usageError("--steps, --rounds, --threads and --cell-repeats must be at least 1, got %d, %d, %d and %d", *steps, *rounds, *threads, *cellRepeats)
+	}
+	models := strings.Split(*modelList, ",")
+	for _, m := range models {
+		if _, ok := findBenchModel(m); !ok && m != cellModel {
+			return usageError("--models: unknown row %q; want some of %s", m, strings.Join(all, ", "))
+		}
+	}
 	report := benchReport{
-		Date:    time.Now().Format(time.RFC3339),
+		Date:    time.Now().UTC().Format(time.RFC3339),
 		Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
+		CPU:     cpuModel(),
 		Steps:   *steps,
 		Rounds:  *rounds,
+		Load:    loadAverage(),
 	}
-	var torch *torchRunner
+	var peers *peerRunner
 	if *compare {
-		if torch, err = findTorch(*python); err != nil {
+		if peers, err = findPeers(*python, root); err != nil {
 			return err
 		}
-		report.PyTorch = torch.version + " (" + torch.python + ")"
+		report.Versions = peers.versions
+		report.Threads = *threads
 	}
 	progress := os.Stderr
-	if load := loadAverage(); load > 0.5 {
-		fmt.Fprintf(progress, "klcourse bench: the load average is %.1f: other programs are using the CPU, and the results will be noisy\n", load)
-		report.Load = load
+	if report.Load > 0.5 {
+		fmt.Fprintf(progress, "klcourse bench: the load average is %.1f: other programs are using the CPU, and the results will be noisy\n", report.Load)
 	}
-	// goRuns[model][mode] and torchRuns[model][mode] collect one speed per round.
+	// goRuns[model][mode] and peerRuns[peer][model][mode] collect one speed per round.
 	goRuns := map[string]map[string][]speed{}
-	torchRuns := map[string]map[string][]speed{}
-	torchBest := map[string]map[string]torchSetting{}
+	peerRuns := map[string]map[string]map[string][]speed{}
+	peerErrs := map[string]map[string]string{} // [peer][model/mode]
+	for _, p := range peerNames {
+		peerRuns[p] = map[string]map[string][]speed{}
+		peerErrs[p] = map[string]string{}
+	}
 	modes := map[string][]string{} // by model, in the order its benchmark reports them
 	for round := 1; round <= *rounds; round++ {
 		for _, m := range models {
-			fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on GoMLX...\n", round, *rounds, m)
-			desc, speeds, order, err := goBench(root, m, *steps, *backendFlag)
+			on := "GoMLX"
+			if m == cellModel {
+				on = "a GoNB kernel"
+			}
+			fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on %s...\n", round, *rounds, m, on)
+			var desc string
+			var speeds map[string]speed
+			var order []string
+			if m == cellModel {
+				speeds, order, err = cellBench(root, *cellRepeats, progress)
+			} else {
+				desc, speeds, order, err = goBench(root, m, *steps, *backendFlag)
+			}
 			if err != nil {
 				return err
 			}
 			modes[m] = order
-			report.Backend = desc
+			if desc != "" {
+				report.Backend = desc
+			}
 			appendSpeeds(goRuns, m, speeds)
-			if torch == nil {
+			if peers == nil || m == cellModel {
 				continue
 			}
-			fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on PyTorch...\n", round, *rounds, m)
-			// The first round tries every thread setting; the next ones
-			// rerun the fastest setting of each mode.
-			settings := torch.settings()
-			if best, ok := torchBest[m]; ok {
-				settings = uniqueSettings(best)
+			for _, p := range peerNames {
+				fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on %s...\n", round, *rounds, m, p)
+				speeds, errs, err := peers.bench(p, m, modes[m], *steps, *threads)
+				if err != nil {
+					return err
+				}
+				for mode, sp := range speeds {
+					fmt.Fprintf(progress, "  %s %s: %.0f %s/s\n", p, mode, sp.PerS, sp.Unit)
+				}
+				for mode, e := range errs {
+					fmt.Fprintf(progress, "  %s %s: %s\n", p, mode, e)
+					peerErrs[p][m+"/"+mode] = e
+				}
+				appendSpeeds(peerRuns[p], m, speeds)
 			}
-			speeds, best, err := torch.bench(m, modes[m], *steps, settings, progress)
-			if err != nil {
-				return err
-			}
-			if _, ok := torchBest[m]; !ok {
-				torchBest[m] = best
-			}
-			appendSpeeds(torchRuns, m, speeds)
 		}
 	}
 	for _, m := range models {
-		bm, _ := findBenchModel(m)
+		batch := 1
+		if bm, ok := findBenchModel(m); ok {
+			batch = bm.batch
+		}
 		for _, mode := range modes[m] {
-			r := benchResult{Model: m, Mode: mode, Batch: bm.batch, GoMLX: medianSpeed(goRuns[m][mode])}
+			r := benchResult{Model: m, Mode: mode, Batch: batch, GoMLX: medianSpeed(goRuns[m][mode])}
 			if r.GoMLX.Items > 0 {
 				// The mode's own count (a sampler's points, say) wins over the model's batch.
 				r.Batch = r.GoMLX.Items
 			}
-			if runs := torchRuns[m][mode]; len(runs) > 0 {
-				ts := medianSpeed(runs)
-				r.PyTorch = &ts
-				r.Ratio = r.GoMLX.PerS / ts.PerS
+			if peers != nil && m != cellModel {
+				for _, p := range peerNames {
+					pr := peerResult{Peer: p}
+					if runs := peerRuns[p][m][mode]; len(runs) > 0 {
+						sp := medianSpeed(runs)
+						pr.Speed = &sp
+					} else {
+						pr.Error = cmp.Or(peerErrs[p][m+"/"+mode], "no measurement")
+					}
+					r.Peers = append(r.Peers, pr)
+				}
+				r.setFastest()
 			}
 			report.Results = append(report.Results, r)
 		}
 	}
 	printBench(os.Stdout, report)
-	path := *jsonPath
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(root, path)
-	}
+	path := abs(*jsonPath)
 	if err := writeJSON(path, report); err != nil {
 		return err
 	}
-	fmt.Printf("\nJSON: %s\n", path)
+	fmt.Printf("\nJSON: %s (klcourse bench --doc docs/bench.md writes the page)\n", path)
 	return nil
+}
+
+// setFastest sets Fastest and Ratio from the peers that measured the row.
+func (r *benchResult) setFastest() {
+	r.Fastest, r.Ratio = "", 0
+	best := 0.0
+	for _, p := range r.Peers {
+		if p.Speed != nil && p.Speed.PerS > best {
+			best, r.Fastest = p.Speed.PerS, p.Peer
+		}
+	}
+	if best > 0 {
+		r.Ratio = r.GoMLX.PerS / best
+	}
+}
+
+// cpuModel is the CPU's model name from /proc/cpuinfo, or "".
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // benchLine matches a result line of "go test -bench", e.g.
@@ -279,112 +333,6 @@ func parseGoBench(r io.Reader) (string, map[string]speed, []string, error) {
 	return desc, speeds, order, s.Err()
 }
 
-// torchRunner runs bench_torch.py with one Python interpreter.
-type torchRunner struct {
-	python, version string
-}
-
-// findTorch returns the first interpreter that imports torch: the given
-// one, or python3 on PATH, then /usr/bin/python3 (on Debian the system
-// Python is where python3-torch is, while PATH may start with another).
-func findTorch(python string) (*torchRunner, error) {
-	candidates := []string{python}
-	if python == "" {
-		candidates = []string{"python3", "/usr/bin/python3"}
-	}
-	var tried []string
-	for _, py := range candidates {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		out, err := exec.CommandContext(ctx, py, "-c", "import torch; print(torch.__version__)").Output()
-		cancel()
-		if err == nil {
-			return &torchRunner{python: py, version: "PyTorch " + strings.TrimSpace(string(out))}, nil
-		}
-		tried = append(tried, fmt.Sprintf("%s (%v)", py, err))
-	}
-	return nil, fmt.Errorf("--compare needs a Python with PyTorch; none imports torch: %s (install python3-torch, or pass --python)", strings.Join(tried, ", "))
-}
-
-// A torchSetting is one choice of PyTorch's threads and OpenBLAS's.
-type torchSetting struct{ threads, openBLAS int }
-
-// settings are the thread settings worth trying on this machine: PyTorch's
-// own threads and OpenBLAS's, each 1 or all cores. On a small machine the
-// two pools fight over the cores, and which setting is fastest depends on
-// the model.
-func (t *torchRunner) settings() []torchSetting {
-	counts := []int{1}
-	if n := runtime.NumCPU(); n > 1 {
-		counts = append(counts, n)
-	}
-	var list []torchSetting
-	for _, threads := range counts {
-		for _, blas := range counts {
-			list = append(list, torchSetting{threads, blas})
-		}
-	}
-	return list
-}
-
-func uniqueSettings(byMode map[string]torchSetting) []torchSetting {
-	var list []torchSetting
-	modes := slices.Sorted(maps.Keys(byMode))
-	for _, mode := range modes {
-		if s := byMode[mode]; !slices.Contains(list, s) {
-			list = append(list, s)
-		}
-	}
-	return list
-}
-
-// bench measures one model with each of settings and returns, per mode, the
-// fastest measurement and its setting.
-func (t *torchRunner) bench(model string, modes []string, steps int, settings []torchSetting, progress io.Writer) (map[string]speed, map[string]torchSetting, error) {
-	best := map[string]speed{}
-	bestSetting := map[string]torchSetting{}
-	script, err := torchScript()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, set := range settings {
-		cmd := exec.Command(t.python, "-", "--models", model, "--modes", strings.Join(modes, ","),
-			"--steps", strconv.Itoa(steps), "--threads", strconv.Itoa(set.threads))
-		cmd.Stdin = bytes.NewReader(script)
-		cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(set.openBLAS))
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Run(); err != nil {
-			return nil, nil, fmt.Errorf("PyTorch reference for %s (threads %d, OpenBLAS %d) failed: %v\n%s", model, set.threads, set.openBLAS, err, errOut.String())
-		}
-		s := bufio.NewScanner(&out)
-		for s.Scan() {
-			var r struct {
-				Model string `json:"model"`
-				Mode  string `json:"mode"`
-				speed
-			}
-			if err := json.Unmarshal(s.Bytes(), &r); err != nil {
-				return nil, nil, fmt.Errorf("PyTorch reference printed %q: %v", s.Text(), err)
-			}
-			if r.Model == "" {
-				continue // the header line
-			}
-			r.Threads, r.OpenBLASThreads = set.threads, set.openBLAS
-			fmt.Fprintf(progress, "  torch threads %d, OpenBLAS %d: %s %.0f %s/s\n", set.threads, set.openBLAS, r.Mode, r.PerS, r.Unit)
-			if r.PerS > best[r.Mode].PerS {
-				best[r.Mode] = r.speed
-				bestSetting[r.Mode] = set
-			}
-		}
-	}
-	for _, mode := range modes {
-		if _, ok := best[mode]; !ok {
-			return nil, nil, fmt.Errorf("PyTorch reference for %s reported no %s measurement (it reported %d modes; Go has %s)", model, mode, len(best), strings.Join(modes, ", "))
-		}
-	}
-	return best, bestSetting, nil
-}
-
 func appendSpeeds(runs map[string]map[string][]speed, model string, speeds map[string]speed) {
 	if runs[model] == nil {
 		runs[model] = map[string][]speed{}
@@ -414,34 +362,6 @@ func loadAverage() float64 {
 	}
 	load, _ := strconv.ParseFloat(fields[0], 64)
 	return load
-}
-
-func printBench(w io.Writer, r benchReport) {
-	fmt.Fprintf(w, "GoMLX %s\n", r.Backend)
-	if r.PyTorch != "" {
-		fmt.Fprintf(w, "%s, the fastest of its thread settings\n", r.PyTorch)
-	}
-	fmt.Fprintf(w, "%s; each figure is the median of %d rounds, each the median of %d steps after the first and 2 warm-up steps\n", r.Machine, r.Rounds, r.Steps)
-	if r.Load > 0 {
-		fmt.Fprintf(w, "the load average was %.1f when the measurement started: other programs were using the CPU\n", r.Load)
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	if r.PyTorch != "" {
-		fmt.Fprintln(tw, "model\tmode\tbatch\tunit\tGoMLX per s\tfirst step\tPyTorch per s\tfirst step\tratio\tPyTorch threads\t")
-	} else {
-		fmt.Fprintln(tw, "model\tmode\tbatch\tunit\tGoMLX per s\tms/step\tfirst step\t")
-	}
-	for _, x := range r.Results {
-		if x.PyTorch != nil {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%.2f s\t%.0f\t%.2f s\t%.2f\ttorch %d, OpenBLAS %d\t\n", x.Model, x.Mode, x.Batch, x.GoMLX.Unit,
-				x.GoMLX.PerS, x.GoMLX.FirstStepS, x.PyTorch.PerS, x.PyTorch.FirstStepS, x.Ratio,
-				x.PyTorch.Threads, x.PyTorch.OpenBLASThreads)
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%.1f\t%.2f s\t\n", x.Model, x.Mode, x.Batch, x.GoMLX.Unit, x.GoMLX.PerS, x.GoMLX.MsPerStep, x.GoMLX.FirstStepS)
-		}
-	}
-	tw.Flush()
 }
 
 // writeJSON writes v to path through a temporary file in the same directory.

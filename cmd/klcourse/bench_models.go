@@ -1,18 +1,19 @@
 package main
 
 // A benchModel is one row group of "klcourse bench": a Go benchmark that
-// measures one or more modes with internal/benchstep, and the PyTorch
-// workload of the same name in bench_torch/*.py.
+// measures one or more modes with internal/benchstep, and the peers'
+// workloads of the same name in python/bench/models/*.py.
 //
 // To add a model:
 //  1. in its package, a benchmark BenchmarkXxx with one sub-benchmark per
 //     mode ("train", "eval", "sample", ...), each calling benchstep.Measure;
 //  2. a line below;
-//  3. cmd/klcourse/bench_torch/NAME.py: the same computation in PyTorch,
-//     registered with @workload("NAME", modes=..., unit=...) (see
-//     bench_torch.py for the protocol), with the same modes and unit.
+//  3. python/bench/models/NAME.py: the same computation in PyTorch and in
+//     JAX, registered with @workload("NAME", modes=..., unit=...) and
+//     @workload(..., framework="jax") (see python/bench/driver.py for the
+//     protocol), with the same modes and unit.
 type benchModel struct {
-	name      string // the row's name, also the PyTorch workload's
+	name      string // the row's name, also the peers' workloads'
 	pkg       string // the Go package of its benchmark, relative to the module root
 	benchmark string // the Go benchmark function
 	batch     int    // items per step, shown in the table

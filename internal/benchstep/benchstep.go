@@ -1,6 +1,6 @@
 // Package benchstep times one step of a computation in a Go benchmark, the
-// way "klcourse bench" and its PyTorch references (cmd/klcourse/bench_torch)
-// measure every model of the course: the first step, which compiles the
+// way "klcourse bench" and its peers, PyTorch and JAX (python/bench), measure
+// every model of the course: the first step, which compiles the
 // graph, is reported on its own; Warmup more steps run untimed; then b.N
 // steps are timed one by one and the median gives the throughput.
 //

@@ -112,6 +112,12 @@ func wantKernelSpec(env *setupEnv) (kernelSpec, error) {
 			// No telemetry from ONNX Runtime in any cell's program, also
 			// one that loads it without the course's pkg/backend.
 			onnxruntime.TelemetryEnv: "1",
+			// GoNB builds every cell as a new program, and linking it is most
+			// of a cell's wait: the external (gcc) link of a binary with DWARF.
+			// Go's own linker without the DWARF and symbol tables (panics keep
+			// their file:line traces) links the same program in well under
+			// half the time. docs/bench.md has the cell times (klcourse bench).
+			"GOFLAGS": cellGoFlags,
 		},
 	}
 	for k, v := range env.kernelEnv {
@@ -226,3 +232,9 @@ func fixTools(env *setupEnv) string {
 func fixKernel(env *setupEnv) string {
 	return "go run ./cmd/klcourse setup"
 }
+
+// cellGoFlags are the go command's flags for the cells GoNB builds (GOFLAGS
+// in the kernel's environment; quoted, as GOFLAGS allows, because the value
+// has spaces): Go's internal linker instead of gcc, and no DWARF (-w) or
+// symbol table (-s).
+const cellGoFlags = "'-ldflags=-linkmode=internal -s -w'"

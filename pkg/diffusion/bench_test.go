@@ -14,7 +14,7 @@ import (
 // schedule): "train" is one Adam step of the ε-prediction loss on a batch of
 // 256 points (unit: samples), "sample" draws 1000 points by ancestral
 // sampling over 50 respaced steps (unit: samples). The PyTorch reference is
-// cmd/klcourse/bench_torch/diffusion.py.
+// python/bench/models/diffusion.py.
 func BenchmarkDiffusion(b *testing.B) {
 	be := benchstep.Backend(b)
 	const batch = 256

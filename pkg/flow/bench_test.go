@@ -12,7 +12,7 @@ import (
 // BenchmarkFlow times one reverse-KL training step of the tutorial's flow
 // (16 coupling layers, hidden [8, 8], 3×3 kernels) on the 8×8 lattice at
 // m² = −4, λ = 8, batch 64: sampling, log q, the action, the gradient and
-// Adam's update. The PyTorch reference is cmd/klcourse/bench_torch/flow.py.
+// Adam's update. The PyTorch reference is python/bench/models/flow.py.
 func BenchmarkFlow(b *testing.B) {
 	be := benchstep.Backend(b)
 	b.Run("train", func(b *testing.B) {

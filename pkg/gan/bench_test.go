@@ -12,7 +12,7 @@ import (
 // BenchmarkGANPost and BenchmarkGANMLP time one training step of both
 // players (the critic's Adam step, then the generator's) of the GAN with the
 // non-saturating generator loss, for "klcourse bench"
-// (cmd/klcourse/bench_torch/gan.py is the same in PyTorch): the blog post's
+// (python/bench/models/gan.py is the same in PyTorch): the blog post's
 // networks (PostConfig, batch 64) and the mode-collapse experiment's
 // (MixtureConfig, batch 128). The batch and the noise are drawn outside the
 // timed region; the step ends by reading both losses.

@@ -9,7 +9,7 @@ import (
 
 // BenchmarkHMC times HMC trajectories of the lecture's reference chain:
 // L = 8, m² = −4, λ = 8, 10 leapfrog steps of ε = 0.1 and the Metropolis
-// test, one chain. The PyTorch reference is cmd/klcourse/bench_torch/hmc.py.
+// test, one chain. The PyTorch reference is python/bench/models/hmc.py.
 // HMC is plain Go and builds no GoMLX graph; benchstep.Backend is called
 // only to print the "backend: ..." line that "klcourse bench" requires of
 // every row (and shows once for all rows).

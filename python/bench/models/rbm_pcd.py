@@ -35,3 +35,35 @@ def rbm_pcd_workload(mode):
     opt = torch.optim.SGD(m.parameters(), lr=0.1)
     batch = 64
     return batch, lambda: torch.rand(batch, 784), trainer_steps(mode, m, opt, m.loss)
+
+
+@workload("rbm-pcd", modes=("train",), framework="jax")
+def rbm_pcd_jax_workload(mode):
+    if mode != "train":
+        raise SystemExit(f"bench peers: rbm-pcd has only the mode train, not {mode!r}")
+    batch, chains = 64, 64
+    key = jax.random.PRNGKey(1)
+    params = rbm_jax_init(key)
+    init, update = sgd(0.1)
+    state = {"params": params, "fantasy": (jax.random.uniform(jax.random.PRNGKey(2), (chains, 784), f32) < 0.5).astype(f32),
+             "key": jax.random.PRNGKey(3)}
+
+    def loss(p, v, fantasy1):
+        return rbm_jax_free_energy(p, v).mean() - rbm_jax_free_energy(p, fantasy1).mean()
+
+    @jax.jit
+    def train(p, fantasy, key, images):
+        key, k0, k1, k2 = jax.random.split(key, 4)
+        v = (jax.random.uniform(k0, images.shape, f32) < images).astype(f32)
+        _, mean1 = rbm_jax_gibbs(p, v, k1)
+        recon = ((v - mean1) ** 2).sum(1).mean()
+        fantasy1, _ = rbm_jax_gibbs(p, fantasy, k2)
+        l, grads = jax.value_and_grad(loss)(p, v, fantasy1)
+        p, _ = update(p, grads, ())
+        return p, fantasy1, key, l, recon
+
+    def step(images):
+        state["params"], state["fantasy"], state["key"], l, recon = train(state["params"], state["fantasy"], state["key"], images)
+        return float(l) + 0 * float(recon)
+
+    return batch, lambda: np_rand(batch, 784), step
