@@ -19,6 +19,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/klcourse/klcourse/internal/cli"
 	"github.com/klcourse/klcourse/internal/module"
 	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
@@ -42,13 +43,13 @@ func register(c command) {
 	commands[c.name] = c
 }
 
-// errSilent makes klcourse exit with status 1 without printing anything more:
-// the command has reported its failures already.
-var errSilent = errors.New("failed")
-
-// errInterrupted makes klcourse exit with status 130, as a shell reports a
-// command stopped by Ctrl-C, after the command has cleaned up and reported.
-var errInterrupted = errors.New("interrupted")
+// errSilent, errInterrupted and errUsage set klcourse's exit status (see
+// internal/cli).
+var (
+	errSilent      = cli.ErrSilent
+	errInterrupted = cli.ErrInterrupted
+	errUsage       = cli.ErrUsage
+)
 
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stderr))
@@ -115,47 +116,13 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// errUsage marks errors in the command line: klcourse exits with status 2.
-var errUsage = errors.New("usage")
-
-// usageError formats a command-line error that makes klcourse exit with status 2.
-func usageError(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
-}
-
-// newFlagSet returns a flag set for a subcommand whose errors are returned, not
-// fatal, and whose usage line names the subcommand and its arguments.
-func newFlagSet(name, argsUsage string) *flag.FlagSet {
-	fs := flag.NewFlagSet("klcourse "+name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: klcourse %s [FLAGS] %s\n\nFlags:\n", name, argsUsage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args with fs, allowing flags after positional arguments
-// ("klcourse run notebooks --quick"), and returns the positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		if args[0] == "--" {
-			return append(positional, args[1:]...), nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
-}
+// usageError, newFlagSet and parseFlags are internal/cli's, for the commands
+// in this package.
+var (
+	usageError = cli.Usagef
+	newFlagSet = cli.NewFlagSet
+	parseFlags = cli.ParseFlags
+)
 
 // moduleRoot is the root of the klcourse checkout around the current
 // directory (see internal/module).

@@ -20,7 +20,7 @@ import (
 // GOMLX_BACKEND to pick another), the training and evaluation throughput of
 // the course's models at the seeds' batch sizes, and the time of the first
 // step, which compiles the graph. "klcourse bench" runs them and compares
-// them with PyTorch (cmd/klcourse/bench_torch.py, which times its models the
+// them with PyTorch (python/bench, which times its models the
 // same way):
 //
 //	go test -run '^$' -bench 'CNN$' -benchtime 20x ./pkg/convnet

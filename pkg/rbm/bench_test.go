@@ -11,7 +11,7 @@ import (
 )
 
 // The benchmarks of "klcourse bench" (rows "rbm", "rbm-pcd" and "rbm-ais"),
-// with their PyTorch references in cmd/klcourse/bench_torch/rbm.py,
+// with their PyTorch references in python/bench/models/rbm.py,
 // rbm_pcd.py and rbm_ais.py:
 //
 //	go test -run '^$' -bench 'RBM$|RBMPCD|AIS' -benchtime 20x ./pkg/rbm

@@ -28,7 +28,7 @@ const vaeBatch = 128
 // evaluation of the same terms on such a batch (Generative.Evaluate).
 // Each timed call is Generative.Fit for one epoch of one batch, so it
 // includes the batching from uint8 pixels that the lecture's epochs do.
-// "klcourse bench" compares it with cmd/klcourse/bench_torch/vae.py.
+// "klcourse bench" compares it with python/bench/models/vae.py.
 //
 //	go test -run '^$' -bench 'VAE$' -benchtime 20x ./pkg/vae
 func BenchmarkVAE(b *testing.B) {
@@ -87,7 +87,7 @@ const (
 // BenchmarkIWAE measures the IWAE estimator of the lecture (the report's
 // VAE, k = 1000 samples per image, 10 test images per call) in importance
 // samples per second: each sample is one decoding and one log-weight.
-// "klcourse bench" compares it with cmd/klcourse/bench_torch/iwae.py.
+// "klcourse bench" compares it with python/bench/models/iwae.py.
 //
 //	go test -run '^$' -bench IWAE -benchtime 10x ./pkg/vae
 func BenchmarkIWAE(b *testing.B) {

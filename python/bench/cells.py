@@ -1,6 +1,6 @@
 """The GoNB cell rows of `klcourse bench`: how long a student waits for a cell.
 
-Started by klcourse (cmd/klcourse/bench_cells.go) with the Python that runs
+Started by klcourse (internal/bench/cells.go) with the Python that runs
 notebooks (it has jupyter_client). It starts the course's GoNB kernel in the
 lectures' folder, runs the set-up cells every lecture starts with, then
 --repeats times each of three cells a lecture has (a print, a plot, a small

@@ -1,5 +1,5 @@
 # The CNN of the summer-school notebook (lecture 2): CIFAR-10, batch 250,
-# Adam(lr 1e-3), softmax cross-entropy. Go: BenchmarkCNN in pkg/models.
+# Adam(lr 1e-3), softmax cross-entropy. Go: BenchmarkCNN in pkg/convnet.
 
 
 class CNN(nn.Module):

@@ -1,5 +1,5 @@
 # The VAE of the project report (lecture 5): 784-256-2, batch 128,
-# Adam(lr 1e-3), 784*BCE + 1*KL. Go: BenchmarkVAE in pkg/models.
+# Adam(lr 1e-3), 784*BCE + 1*KL. Go: BenchmarkVAE in pkg/vae.
 
 
 class VAE(nn.Module):

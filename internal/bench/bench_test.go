@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/klcourse/klcourse/internal/module"
 )
 
 const goBenchOutput = `backend: onnx, ONNX Runtime 1.30.0 (/x/libonnxruntime.so.1.30.0) on CPU (2 cores)
@@ -90,7 +92,7 @@ func TestPeersRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the peers take minutes")
 	}
-	root, err := moduleRoot()
+	root, err := module.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +166,7 @@ func workloadModes(t *testing.T, root, model string) []string {
 // bench has a PyTorch workload, and that each JAX workload has the modes of
 // the PyTorch one.
 func TestPeerWorkloads(t *testing.T) {
-	root, err := moduleRoot()
+	root, err := module.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

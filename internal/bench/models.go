@@ -1,4 +1,4 @@
-package main
+package bench
 
 // A benchModel is one row group of "klcourse bench": a Go benchmark that
 // measures one or more modes with internal/benchstep, and the peers'

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klcourse/klcourse/internal/cli"
+	"github.com/klcourse/klcourse/internal/module"
 	"github.com/klcourse/klcourse/pkg/course"
 )
 
@@ -35,12 +37,12 @@ func BenchEnvDir(home string) string { return filepath.Join(home, "bench-venv") 
 const benchLock = "python/bench.lock"
 
 func runBenchSetup(args []string) error {
-	fs := newFlagSet("bench setup", "")
+	fs := cli.NewFlagSet("bench setup", "")
 	python := fs.String("python", "python3", "the Python (3.11 or newer, with venv) to make the environment with")
-	if _, err := parseFlags(fs, args); err != nil {
+	if _, err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	root, err := moduleRoot()
+	root, err := module.Root()
 	if err != nil {
 		return err
 	}
