@@ -15,12 +15,17 @@ import (
 // would be killed by the kernel at that limit, and the student would see
 // only "signal: killed". So every program that imports this package (every
 // notebook cell) watches, when it runs inside a limited cgroup, the
-// cgroup's anonymous memory; when it passes WatchShare of the limit while
-// this program holds most of it, the program stops itself with a message
-// that says why. Outside a limited cgroup nothing runs.
+// cgroup's anonymous memory, every 20 ms; when it comes within the headroom
+// of the limit (stopAt) while this program holds most of it, the program
+// stops itself with a message that says why. Outside a limited cgroup
+// nothing runs.
 
-// WatchShare is the share of the memory limit at which a cell stops itself.
-const WatchShare = 0.9
+// stopAt is the anonymous memory at which a cell stops itself: the limit
+// less a headroom of 15 % of it, and at least 384 MiB, which a program that
+// allocates as fast as it can (a few GB/s) does not cross between two looks.
+func stopAt(limit int64) int64 {
+	return limit - max(limit*15/100, 384<<20)
+}
 
 // memWatchOff, set to a true value, turns the watch off.
 const memWatchOff = "KLCOURSE_MEMWATCH_OFF"
@@ -37,7 +42,7 @@ func init() {
 	if !ok {
 		return
 	}
-	go watchMemory(cg, limit, 50*time.Millisecond, func(msg string) {
+	go watchMemory(cg, limit, 20*time.Millisecond, func(msg string) {
 		fmt.Fprint(os.Stderr, msg)
 		os.Exit(3)
 	})
@@ -139,8 +144,8 @@ func ownRSS(statm string) int64 {
 }
 
 // watchMemory checks the cgroup every period; when its anonymous memory
-// passes WatchShare of limit and this program holds at least half of it,
-// it calls stop with the message for the student, once.
+// reaches stopAt(limit) and this program holds at least half of it, it
+// calls stop with the message for the student, once.
 func watchMemory(c memCgroup, limit int64, period time.Duration, stop func(string)) {
 	for {
 		time.Sleep(period)
@@ -154,7 +159,7 @@ func watchMemory(c memCgroup, limit int64, period time.Duration, stop func(strin
 // memoryVerdict is watchMemory's test: the message, or "".
 func memoryVerdict(c memCgroup, limit, own int64) string {
 	anon, ok := c.anon()
-	if !ok || float64(anon) < WatchShare*float64(limit) || 2*own < anon {
+	if !ok || anon < stopAt(limit) || 2*own < anon {
 		return ""
 	}
 	return MemoryMessage(own, limit)

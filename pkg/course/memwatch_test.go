@@ -19,8 +19,8 @@ func writeFile(t *testing.T, path, s string) {
 
 // TestMemoryWatchV1 and V2: the watch finds the process's memory cgroup
 // and its limit in either hierarchy, and speaks only when the cgroup's
-// anonymous memory passes 90 % of the limit and this program holds most of
-// it.
+// anonymous memory comes within the headroom of the limit (2 GiB less
+// 384 MiB here) and this program holds most of it.
 func TestMemoryWatchV1(t *testing.T) {
 	root := t.TempDir()
 	proc := filepath.Join(root, "proc-cgroup")
@@ -37,7 +37,13 @@ func TestMemoryWatchV1(t *testing.T) {
 		t.Fatalf("limit %d, %v", limit, ok)
 	}
 	if msg := memoryVerdict(cg, limit, 1_400_000_000); msg != "" {
-		t.Errorf("70 %% of the limit (the page cache not counted) stopped the cell: %q", msg)
+		t.Errorf("1.5 GB of 2 GiB (the page cache not counted) stopped the cell: %q", msg)
+	}
+	if got := stopAt(limit); got != limit-384<<20 {
+		t.Errorf("stopAt(2 GiB) = %d, want the limit less 384 MiB", got)
+	}
+	if got := stopAt(10 << 30); got != 10<<30-(10<<30)*15/100 {
+		t.Errorf("stopAt(10 GiB) = %d, want the limit less 15 %%", got)
 	}
 	writeFile(t, filepath.Join(dir, "memory.stat"), "total_cache 10\ntotal_rss 2000000000\n")
 	if msg := memoryVerdict(cg, limit, 500_000_000); msg != "" {
