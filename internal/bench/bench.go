@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/klcourse/klcourse/internal/cli"
+	"github.com/klcourse/klcourse/internal/machine"
 	"github.com/klcourse/klcourse/internal/module"
 	"github.com/klcourse/klcourse/internal/safefile"
 )
@@ -128,10 +129,10 @@ func Run(args []string) error {
 	report := benchReport{
 		Date:    time.Now().UTC().Format(time.RFC3339),
 		Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
-		CPU:     cpuModel(),
+		CPU:     machine.CPUModel(),
 		Steps:   *steps,
 		Rounds:  *rounds,
-		Load:    loadAverage(),
+		Load:    machine.LoadAverage(),
 	}
 	var peers *peerRunner
 	if *compare {
@@ -247,20 +248,6 @@ func (r *benchResult) setFastest() {
 	}
 }
 
-// cpuModel is the CPU's model name from /proc/cpuinfo, or "".
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
 // benchLine matches a result line of "go test -bench", e.g.
 // "BenchmarkCNN/train-2   20   149274781 ns/op   0.44 first-step-s   1765 images/s   141.7 ms/step".
 var benchLine = regexp.MustCompile(`^Benchmark(\w+)/([\w-]+?)(?:-\d+)?\s+\d+\s+(.*)$`)
@@ -352,20 +339,6 @@ func medianSpeed(runs []speed) speed {
 	sorted := slices.Clone(runs)
 	slices.SortFunc(sorted, func(a, b speed) int { return cmp.Compare(a.PerS, b.PerS) })
 	return sorted[len(sorted)/2]
-}
-
-// loadAverage is the one-minute load average, or 0 where it is unknown.
-func loadAverage() float64 {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	fields := strings.Fields(string(data))
-	if len(fields) == 0 {
-		return 0
-	}
-	load, _ := strconv.ParseFloat(fields[0], 64)
-	return load
 }
 
 // writeJSON writes v to path through a temporary file in the same directory.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/klcourse/klcourse/internal/machine"
 )
 
 // A load test drives the real hub with simulated students: each logs in
@@ -192,7 +193,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	rep := &LoadReport{Students: len(cfg.Students), Results: make([]StudentResult, len(cfg.Students)), Load1Start: load1()}
+	rep := &LoadReport{Students: len(cfg.Students), Results: make([]StudentResult, len(cfg.Students)), Load1Start: machine.LoadAverage()}
 	hub0 := cpuSeconds(cfg.HubPID)
 	start := time.Now()
 
@@ -654,33 +655,11 @@ func cpuSeconds(pid int) float64 {
 	if pid <= 0 {
 		return 0
 	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
+	f := statFields(pid)
 	if len(f) < 13 {
 		return 0
 	}
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
 	return (ut + st) / 100 // USER_HZ is 100 on Linux
-}
-
-func load1() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 0
-	}
-	v, _ := strconv.ParseFloat(f[0], 64)
-	return v
 }

@@ -171,24 +171,30 @@ func Descendants(pid int) []int {
 	return out
 }
 
-// procStat reads a process's parent and state from /proc/PID/stat (the
-// command name, in parentheses, may itself hold spaces and parentheses).
-func procStat(pid int) (ppid int, state byte, ok bool) {
+// statFields returns the fields of /proc/PID/stat after the command name
+// (which, in parentheses, may itself hold spaces and parentheses): the
+// state first, then the parent, …; nil when the process is gone.
+func statFields(pid int) []string {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
-		return 0, 0, false
+		return nil
 	}
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
+}
+
+// procStat reads a process's parent and state from /proc/PID/stat.
+func procStat(pid int) (ppid int, state byte, ok bool) {
+	f := statFields(pid)
+	if len(f) < 2 || len(f[0]) == 0 {
 		return 0, 0, false
 	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0, 0, false
-	}
-	ppid, err = strconv.Atoi(f[1])
-	if err != nil || len(f[0]) == 0 {
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
 		return 0, 0, false
 	}
 	return ppid, f[0][0], true

@@ -3,7 +3,7 @@
 //
 //  1. base: small utilities with no course knowledge (internal/rng,
 //     internal/safefile, internal/progress, internal/download,
-//     internal/verdict); they import only base packages.
+//     internal/verdict, internal/machine); they import only base packages.
 //  2. the course's packages (pkg/...), which notebooks import: they import
 //     base packages and each other, never the tools (their tests may use the
 //     test helpers internal/testbackends and internal/benchstep).
@@ -28,6 +28,7 @@ var base = map[string]bool{
 	"internal/progress": true,
 	"internal/download": true,
 	"internal/verdict":  true,
+	"internal/machine":  true,
 }
 
 // Of returns the layer (1 to 5) of a package given by its path inside the

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	hostmachine "github.com/klcourse/klcourse/internal/machine"
 	"github.com/klcourse/klcourse/internal/safefile"
 )
 
@@ -198,12 +199,8 @@ func QuickNote(notebook, key, note string) string {
 // machine describes this machine for a recorded table.
 func machine() string {
 	m := fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				return m + ", " + strings.TrimSpace(v)
-			}
-		}
+	if cpu := hostmachine.CPUModel(); cpu != "" {
+		return m + ", " + cpu
 	}
 	return m
 }

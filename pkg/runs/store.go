@@ -1,7 +1,6 @@
 package runs
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klcourse/klcourse/internal/machine"
 	"github.com/klcourse/klcourse/internal/safefile"
 )
 
@@ -258,16 +258,8 @@ func ThisMachine(backend string) Machine {
 }
 
 func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if k, v, ok := strings.Cut(s.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
+	if cpu := machine.CPUModel(); cpu != "" {
+		return cpu
 	}
 	return runtime.GOARCH
 }
