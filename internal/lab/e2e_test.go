@@ -687,6 +687,7 @@ func addStudent(t *testing.T, name, password string) {
 		if out, err := exec.Command("userdel", "--remove", name).CombinedOutput(); err != nil {
 			t.Errorf("userdel %s: %v\n%s", name, err, out)
 		}
+		checkNoCgroup(t, name)
 	})
 	cmd := exec.Command("chpasswd")
 	cmd.Stdin = strings.NewReader(name + ":" + password + "\n")

@@ -160,6 +160,31 @@ def _klcourse_cgroups(user):
     return dirs
 
 
+def _klcourse_cgroup_paths(user):
+    """Every cgroup folder _klcourse_cgroups may have made for user."""
+    if _os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        return ["/sys/fs/cgroup/klcourse/" + user]
+    return ["/sys/fs/cgroup/%%s/klcourse/%%s" %% (ctrl, user) for ctrl in ("memory", "cpu", "pids")]
+
+
+async def _klcourse_remove_cgroups(user, log):
+    """Removes the student's cgroups once their last process has gone (a
+    cgroup stays busy until then), so that a stopped server leaves none."""
+    import asyncio
+    for d in _klcourse_cgroup_paths(user):
+        for attempt in range(100):
+            try:
+                _os.rmdir(d)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as e:
+                if attempt == 99:
+                    log.warning("klcourse: could not remove %%s: %%s", d, e)
+                else:
+                    await asyncio.sleep(0.1)
+
+
 class KlcourseSpawner(_LocalProcessSpawner):
     """LocalProcessSpawner whose servers run inside the student's cgroup."""
 
@@ -171,6 +196,12 @@ class KlcourseSpawner(_LocalProcessSpawner):
         self._klcourse_dirs = _klcourse_cgroups(self.user.name)
         self.log.info("klcourse: %%s's server runs in %%s", self.user.name, ", ".join(self._klcourse_dirs))
         return await super().start()
+
+    async def stop(self, now=False):
+        try:
+            return await super().stop(now=now)
+        finally:
+            await _klcourse_remove_cgroups(self.user.name, self.log)
 
     def make_preexec_fn(self, name):
         drop = super().make_preexec_fn(name)

@@ -250,3 +250,20 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// checkNoCgroup reports (and removes) a cgroup of the student's that
+// outlived their server: the hub's spawner removes them when it stops one.
+func checkNoCgroup(t *testing.T, name string) {
+	t.Helper()
+	for _, d := range []string{
+		"/sys/fs/cgroup/klcourse/" + name,
+		"/sys/fs/cgroup/memory/klcourse/" + name,
+		"/sys/fs/cgroup/cpu/klcourse/" + name,
+		"/sys/fs/cgroup/pids/klcourse/" + name,
+	} {
+		if _, err := os.Stat(d); err == nil {
+			t.Errorf("%s's cgroup %s is left behind after the hub stopped", name, d)
+			os.Remove(d)
+		}
+	}
+}

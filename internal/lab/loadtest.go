@@ -15,6 +15,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,6 +100,14 @@ type LoadReport struct {
 	HubCPU     float64         `json:"hub_cpu_cores"` // the hub's CPU seconds per second of wall time
 	Results    []StudentResult `json:"results"`
 	Load1Start float64         `json:"load1_at_start"`
+	// The machine the class ran on, and when: what a sizing drawn from the
+	// report is per.
+	CPU    string  `json:"cpu,omitempty"`
+	Cores  int     `json:"cores,omitempty"`
+	MemGiB float64 `json:"mem_gib,omitempty"`
+	Date   string  `json:"date,omitempty"`
+	// Think is the pause between a student's cells, in seconds.
+	ThinkS float64 `json:"think_s,omitempty"`
 }
 
 // Stats are latency percentiles of a kind of cell over every student.
@@ -166,22 +175,55 @@ func (r *LoadReport) Table() string {
 		}
 		fmt.Fprintf(&b, "%-14s %5d %8.1f %8.1f %8.1f %7d %9d\n", k, st.N, st.P50, st.P95, st.Max, st.Failed, st.TimedOut)
 	}
+	if median, most := r.Memory(); most > 0 {
+		fmt.Fprintf(&b, "memory per student (peak RSS of all their processes): median %.0f MiB, max %.0f MiB\n", median, most)
+	}
+	fmt.Fprintf(&b, "students who did not finish: %d; the hub's CPU: %.3f cores\n", r.Unfinished(), r.HubCPU)
+	return b.String()
+}
+
+// Memory returns the median and the largest peak RSS of a student's
+// processes together, in MiB (0, 0 when none was measured).
+func (r *LoadReport) Memory() (median, most float64) {
 	var mem []float64
-	failed := 0
 	for _, s := range r.Results {
 		if s.PeakRSSMiB > 0 {
 			mem = append(mem, s.PeakRSSMiB)
 		}
-		if s.Error != "" {
-			failed++
-		}
+	}
+	if len(mem) == 0 {
+		return 0, 0
 	}
 	sort.Float64s(mem)
-	if len(mem) > 0 {
-		fmt.Fprintf(&b, "memory per student (peak RSS of all their processes): median %.0f MiB, max %.0f MiB\n", quantile(mem, 0.5), mem[len(mem)-1])
+	return quantile(mem, 0.5), mem[len(mem)-1]
+}
+
+// Unfinished counts the students who did not get through their cells (a
+// login, server or kernel that failed, or a run cut short).
+func (r *LoadReport) Unfinished() int {
+	n := 0
+	for _, s := range r.Results {
+		if s.Error != "" {
+			n++
+		}
 	}
-	fmt.Fprintf(&b, "students who did not finish: %d; the hub's CPU: %.3f cores\n", failed, r.HubCPU)
-	return b.String()
+	return n
+}
+
+// ReadLoadReport reads a report that TestLabLoad wrote as JSON.
+func ReadLoadReport(path string) (*LoadReport, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r LoadReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a load-test report: %w", path, err)
+	}
+	if r.Students < 1 || len(r.Results) != r.Students {
+		return nil, fmt.Errorf("%s: a load-test report needs one result per student (students %d, results %d)", path, r.Students, len(r.Results))
+	}
+	return &r, nil
 }
 
 // RunLoad runs the simulated class and returns what it measured. It stops
@@ -193,7 +235,8 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	rep := &LoadReport{Students: len(cfg.Students), Results: make([]StudentResult, len(cfg.Students)), Load1Start: machine.LoadAverage()}
+	rep := &LoadReport{Students: len(cfg.Students), Results: make([]StudentResult, len(cfg.Students)), Load1Start: machine.LoadAverage(),
+		CPU: machine.CPUModel(), Cores: runtime.NumCPU(), MemGiB: memTotalGiB(), Date: time.Now().UTC().Format(time.DateOnly), ThinkS: cfg.Think.Seconds()}
 	hub0 := cpuSeconds(cfg.HubPID)
 	start := time.Now()
 
@@ -662,4 +705,20 @@ func cpuSeconds(pid int) float64 {
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
 	return (ut + st) / 100 // USER_HZ is 100 on Linux
+}
+
+// memTotalGiB is the machine's memory (MemTotal of /proc/meminfo), 0 when
+// unknown.
+func memTotalGiB() float64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / (1 << 20)
+		}
+	}
+	return 0
 }

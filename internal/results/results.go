@@ -355,7 +355,14 @@ func Write(root, benchPath string) error {
 	if err != nil {
 		return err
 	}
-	return safefile.WriteBytes(filepath.Join(root, Page), page)
+	if err := safefile.WriteBytes(filepath.Join(root, Page), page); err != nil {
+		return err
+	}
+	have, want, err := capacityPage(root)
+	if err != nil || bytes.Equal(have, want) {
+		return err
+	}
+	return safefile.WriteBytes(filepath.Join(root, CapacityPage), want)
 }
 
 // ErrStale is returned by Check when the committed page differs from the one
@@ -365,6 +372,11 @@ var ErrStale = errors.New("stale")
 // Check returns nil when root/Page is what Generate writes, and an error
 // wrapping ErrStale, naming the first line that differs, when it is not.
 func Check(root, benchPath string) error {
+	if have, want, err := capacityPage(root); err != nil {
+		return err
+	} else if !bytes.Equal(have, want) {
+		return fmt.Errorf("%w: the measured section of %s is not what %s/ gives: run `go run ./cmd/klcourse results` and commit it", ErrStale, CapacityPage, CapacityDir)
+	}
 	want, err := Generate(root, benchPath)
 	if err != nil {
 		return err
