@@ -349,18 +349,24 @@ func escape(s string) string {
 	return strings.ReplaceAll(s, "|", `\|`)
 }
 
-// Write writes the page to root/Page.
+// Write writes the page to root/Page, and the measured section of
+// root/CapacityPage from the committed load tests.
 func Write(root, benchPath string) error {
 	page, err := Generate(root, benchPath)
+	if err != nil {
+		return err
+	}
+	// Both pages are generated before either is written: bad input changes
+	// neither.
+	have, want, err := capacityPage(root)
 	if err != nil {
 		return err
 	}
 	if err := safefile.WriteBytes(filepath.Join(root, Page), page); err != nil {
 		return err
 	}
-	have, want, err := capacityPage(root)
-	if err != nil || bytes.Equal(have, want) {
-		return err
+	if bytes.Equal(have, want) {
+		return nil
 	}
 	return safefile.WriteBytes(filepath.Join(root, CapacityPage), want)
 }
