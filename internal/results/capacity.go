@@ -87,8 +87,30 @@ func Capacity(reps []*lab.LoadReport) string {
 	return b.String()
 }
 
+// Sizing returns the students per core of the largest responsive class
+// measured and the memory to plan per student (the largest peak measured,
+// rounded up to half a GiB); found is false when no class was responsive.
+func Sizing(reps []*lab.LoadReport) (studentsPerCore, gibPerStudent float64, found bool) {
+	var ok *lab.LoadReport
+	for _, r := range reps {
+		if responsive(r) {
+			ok = r
+		}
+	}
+	if ok == nil {
+		return 0, 0, false
+	}
+	mostMiB := 0.0
+	for _, r := range reps {
+		if _, m := r.Memory(); m > mostMiB {
+			mostMiB = m
+		}
+	}
+	return float64(ok.Students) / float64(max(ok.Cores, 1)), math.Ceil(mostMiB/1024*2) / 2, true
+}
+
 // writeSizing states the largest measured class that stayed responsive and
-// the students per core and per GiB that it gives.
+// the students per core and per GiB that it gives (Sizing).
 func writeSizing(b *bytes.Buffer, reps []*lab.LoadReport) {
 	var ok *lab.LoadReport
 	var broke *lab.LoadReport
@@ -121,8 +143,7 @@ func writeSizing(b *bytes.Buffer, reps []*lab.LoadReport) {
 		fmt.Fprintf(b, "Not even the smallest class measured (%d) was responsive on this machine: it is too small for a lab.\n", reps[0].Students)
 		return
 	}
-	perCore := float64(ok.Students) / float64(max(ok.Cores, 1))
-	gib := math.Ceil(mostMiB/1024*2) / 2 // the largest student's peak, rounded up to half a GiB
+	perCore, gib, _ := Sizing(reps)
 	fmt.Fprintf(b, "The largest class that was, here, had %d students on %d cores (self-check p95 %.1f s)",
 		ok.Students, ok.Cores, ok.Summary()["self-check"].P95)
 	if broke != nil {

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/klcourse/klcourse/internal/lab"
 )
@@ -88,5 +92,43 @@ func TestCapacityBadInputIsNamed(t *testing.T) {
 	writeFile(t, filepath.Join(root, CapacityDir, "loadtest-3.json"), `{"students": 3, "results": []}`)
 	if err := Write(root, BenchJSON); err == nil || !strings.Contains(err.Error(), "loadtest-3.json") || !strings.Contains(err.Error(), "one result per student") {
 		t.Errorf("a report without its students: got %v, want an error naming the file", err)
+	}
+}
+
+// TestKubernetesGuaranteesAreTheMeasuredSizing checks that the Zero to
+// JupyterHub values reserve for each student what the committed load tests
+// measured: the memory per student and a core shared by that many students.
+func TestKubernetesGuaranteesAreTheMeasuredSizing(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, err := LoadReports(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perCore, gib, ok := Sizing(reps)
+	if !ok {
+		t.Skipf("no responsive class in %s", CapacityDir)
+	}
+	var values struct {
+		Singleuser struct {
+			Memory struct{ Guarantee string }  `yaml:"memory"`
+			CPU    struct{ Guarantee float64 } `yaml:"cpu"`
+		} `yaml:"singleuser"`
+	}
+	path := filepath.Join(root, "deploy", "kubernetes", "values.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &values); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if want := strconv.FormatFloat(gib, 'f', -1, 64) + "G"; values.Singleuser.Memory.Guarantee != want {
+		t.Errorf("%s: singleuser.memory.guarantee %q, want the measured %s per student (%s)", path, values.Singleuser.Memory.Guarantee, want, CapacityPage)
+	}
+	if want := math.Round(100/perCore) / 100; math.Abs(values.Singleuser.CPU.Guarantee-want) > 1e-9 {
+		t.Errorf("%s: singleuser.cpu.guarantee %g, want 1/%.0f core, the measured students per core (%s)", path, values.Singleuser.CPU.Guarantee, perCore, CapacityPage)
 	}
 }
