@@ -35,7 +35,7 @@ func (e Estimate) String() string {
 // reproducible: all randomness comes from rng, which sampleP must use for
 // every draw, so the same seed gives the same estimate:
 //
-//	rng := rand.New(rand.NewPCG(1, 2))
+//	rng := course.Rand(1, 2) // the course's seeded generator (internal/rng)
 //	est, err := divergence.KLMonteCarlo(rng, 10_000, sampleP, logP, logQ, divergence.Nats)
 //
 // A sample where q(x) = 0 (logQ returns −Inf) makes the term, the estimate
@@ -47,7 +47,7 @@ func KLMonteCarlo[T any](rng *rand.Rand, n int, sampleP func(rng *rand.Rand) T, 
 	}
 	switch {
 	case rng == nil:
-		return Estimate{}, errors.New("divergence: rng is nil; pass rand.New(rand.NewPCG(seed1, seed2)) for a reproducible estimate")
+		return Estimate{}, errors.New("divergence: rng is nil; pass course.Rand(seed, stream) for a reproducible estimate")
 	case sampleP == nil:
 		return Estimate{}, errors.New("divergence: sampleP is nil; want a function drawing one sample of P")
 	case logP == nil || logQ == nil:
