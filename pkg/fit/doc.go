@@ -23,6 +23,12 @@
 // test likelihood), a progress bar and a StepRecord. flow.Train, the RBM's
 // Trainer.Epoch and rbm.Run, and diffusion.Train run on it.
 //
+// What a run records: the epoch loop's History and the step loop's
+// StepRecord (loss per era, rate, time) are this package's. What an era hook
+// measures belongs to its model, with its meaning: flow.History adds the
+// ESS and the Metropolis acceptance of each era, rbm.History the AIS
+// estimate of each epoch, each in the package that defines the measure.
+//
 // Runs are reproducible: a seed fixes the initial weights, the dropout masks
 // and the order of the batches, so two models built with the same function,
 // seed and backend start from the same weights — the fair way to compare two
