@@ -25,9 +25,10 @@
 //
 // What a run records: the epoch loop's History and the step loop's
 // StepRecord (loss per era, rate, time) are this package's. What an era hook
-// measures belongs to its model, with its meaning: flow.History adds the
-// ESS and the Metropolis acceptance of each era, rbm.History the AIS
-// estimate of each epoch, each in the package that defines the measure.
+// measures belongs to its model, with its meaning: flow.History records,
+// per era, the loss with the ESS and the Metropolis acceptance, rbm.History
+// the loss with the AIS estimate of each epoch, each in the package that
+// defines the measure.
 //
 // Runs are reproducible: a seed fixes the initial weights, the dropout masks
 // and the order of the batches, so two models built with the same function,
