@@ -11,8 +11,9 @@
 //
 // The configuration is everything the run depends on (data, sizes, epochs,
 // seed, optimiser); the code hash covers every non-test Go file of the listed
-// packages; the extra source is, for an exercise, the student's own program
-// (so that a run trained with one answer never stands in for another). Change
+// packages; the extra source is, for an exercise, the student's answer (the
+// functions the training calls, see Answer), so that a run trained with one
+// answer never stands in for another. Change
 // any of them and the key changes: a stale run is never found.
 //
 // A run is a folder named by its key, in a store:
@@ -86,7 +87,7 @@ type Spec struct {
 	// to the module ("pkg/rbm", "pkg/fit").
 	Packages []string
 	// Source is extra source text that trains the run (an exercise: the
-	// student's program, see OwnSource).
+	// student's answer, see Answer).
 	Source []string
 }
 
@@ -121,7 +122,7 @@ type Card struct {
 	Created string             `json:"created"` // RFC 3339, UTC
 	Seconds float64            `json:"seconds"`
 	Machine Machine            `json:"machine"`
-	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Metrics Metrics            `json:"metrics,omitempty"`
 	Files   map[string]FileSum `json:"files"`
 }
 
