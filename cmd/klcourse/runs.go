@@ -32,7 +32,7 @@ configuration, the code that trains it) and a card (when, how long, on what,
 final metrics, the files' SHA-256). A cell that would train loads a stored run
 with the same key instead, and prints where it came from. See pkg/runs.
 
-  build [--store DIR] [PATH...]   execute notebooks (default: notebooks/) in full mode,
+  build [--store DIR] [PATH...]   execute notebooks (default: notebooks/ and solutions/) in full mode,
                                   keeping their runs in DIR (default: your own store)
   list [--store DIR]              every run: key, notebook, run, when, how long, size
   verify [--store DIR]            recompute every file's SHA-256 and check every card
@@ -205,7 +205,10 @@ func runsBuild(store string, paths []string) error {
 		return usageError("--store %s: a store built by notebooks is the store/ folder of a runs folder (%s): name a folder called store", store, runs.RunsEnv)
 	}
 	if len(paths) == 0 {
-		paths = []string{"notebooks"}
+		// The lectures, and the solutions: lecture 2 is rendered from its
+		// solution. An exercise's runs are keyed by the answer, so the
+		// solutions' runs never stand in for a student's.
+		paths = []string{"notebooks", "solutions"}
 	}
 	notebooks, err := nbrun.Find(paths)
 	if err != nil {
