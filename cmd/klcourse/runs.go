@@ -43,6 +43,7 @@ with the same key instead, and prints where it came from. See pkg/runs.
 
 DIR defaults to your own store (` + "$" + runs.RunsEnv + `/store, or ~/.cache/klcourse/runs/store).
 Shared read-only stores are listed in ` + "$" + runs.StoresEnv + `; ` + "$" + runs.RetrainEnv + `=1 trains again.
+A lab installs a bundle for every student with: klcourse setup --system --runs FILE
 `
 
 func runRuns(args []string) error {
