@@ -101,7 +101,8 @@ func GC(store, root string, dryRun bool) ([]Stored, error) {
 	return dropped, nil
 }
 
-// Pack writes the verified runs of store (all, or those whose key starts
+// Pack writes the verified runs of store (all but the exercises' runs,
+// Card.OwnOnly, which no shared store serves; or those whose key starts
 // with one of keys) to w as a gzip-compressed tar of KEY/FILE entries, and
 // returns how many it packed. A run that does not verify is an error: a
 // bundle carries only runs that check.
@@ -114,7 +115,7 @@ func Pack(w io.Writer, store string, keys []string) (int, error) {
 	tw := tar.NewWriter(zw)
 	n := 0
 	for _, s := range runs {
-		if len(keys) > 0 && !matchesAny(filepath.Base(s.Dir), keys) {
+		if len(keys) > 0 && !matchesAny(filepath.Base(s.Dir), keys) || len(keys) == 0 && s.Err == nil && s.Card.OwnOnly {
 			continue
 		}
 		if s.Err != nil {

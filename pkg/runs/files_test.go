@@ -1,7 +1,10 @@
 package runs
 
 import (
+	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,5 +53,59 @@ func TestFilesAndMetricsKeepNonFinite(t *testing.T) {
 	}
 	if _, err := again.ReadFloats("samples/points.json"); err == nil || !strings.Contains(err.Error(), "points.json") {
 		t.Errorf("ReadFloats of JSON: %v", err)
+	}
+}
+
+// TestOwnOnly: an exercise's run (Spec.OwnOnly) is found in the student's
+// own store but never in a shared one, even with the same answer; Pack
+// leaves it out of a bundle unless its key is named; the flag is part of
+// the key, so a card whose flag was flipped does not verify.
+func TestOwnOnly(t *testing.T) {
+	isolate(t)
+	root := fakeModule(t)
+	exercise := spec(1)
+	exercise.OwnOnly, exercise.Source = true, []string{"func klLoss() {}"}
+	lecture := spec(1)
+	lecture.Source = exercise.Source
+	write1 := func(dir string) (map[string]float64, error) {
+		return nil, WriteJSON(dir, "w.json", []int{1})
+	}
+	ex, err := ensure(exercise, root, "test", write1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lec, err := ensure(lecture, root, "test", write1)
+	if err != nil || ex.Card.Key == lec.Card.Key {
+		t.Fatalf("the exercise's run and the lecture's share key %s: %v", ex.Card.Key, err)
+	}
+	if again, _ := ensure(exercise, root, "test", nil); !again.Found || again.Shared {
+		t.Errorf("the exercise's run is not found in the own store: %+v", again)
+	}
+	own, _ := OwnStore()
+	var all, named bytes.Buffer
+	if n, err := Pack(&all, own, nil); err != nil || n != 1 {
+		t.Errorf("Pack of everything packed %d runs (want the lecture's only): %v", n, err)
+	}
+	if n, err := Pack(&named, own, []string{ex.Card.Key[:12]}); err != nil || n != 1 {
+		t.Errorf("Pack of the exercise's key packed %d runs: %v", n, err)
+	}
+	shared := t.TempDir()
+	if _, err := Unpack(bytes.NewReader(named.Bytes()), "named.tgz", shared); err != nil {
+		t.Fatal(err)
+	}
+	// Another student, with the exercise's run in a shared store.
+	isolate(t)
+	t.Setenv(StoresEnv, shared)
+	r, err := open(exercise, root)
+	if err != nil || r.Found {
+		t.Errorf("a shared store served an exercise's run: %+v, %v", r, err)
+	}
+	r.Discard()
+	// Flip the flag in the shared card: the key no longer matches.
+	card := filepath.Join(shared, ex.Card.Key, CardFile)
+	b, _ := os.ReadFile(card)
+	os.WriteFile(card, bytes.Replace(b, []byte(`"own_only": true,`), nil, 1), 0o644)
+	if _, err := Verify(filepath.Dir(card)); err == nil || !strings.Contains(err.Error(), "key") {
+		t.Errorf("a card with its own_only flag removed verified: %v", err)
 	}
 }
