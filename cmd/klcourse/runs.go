@@ -128,7 +128,7 @@ func runsList(w io.Writer, store string) error {
 		return err
 	}
 	var total int64
-	fmt.Fprintf(w, "%-12s  %-22s %-24s %-20s %9s %9s\n", "key", "notebook", "run", "trained", "took", "size")
+	fmt.Fprintf(w, "%-12s  %-22s %-30s %-20s %9s %9s\n", "key", "notebook", "run", "trained", "took", "size")
 	for _, s := range list {
 		total += s.Size
 		if s.Err != nil {
@@ -136,7 +136,7 @@ func runsList(w io.Writer, store string) error {
 			continue
 		}
 		took := (time.Duration(s.Card.Seconds) * time.Second).String()
-		fmt.Fprintf(w, "%-12s  %-22s %-24s %-20s %9s %9s\n", shortKey(s.Dir), s.Card.Notebook, s.Card.Name,
+		fmt.Fprintf(w, "%-12s  %-22s %-30s %-20s %9s %9s\n", shortKey(s.Dir), s.Card.Notebook, s.Card.Name,
 			strings.Replace(s.Card.Created, "T", " ", 1), took, mib(s.Size))
 	}
 	fmt.Fprintf(w, "%d run(s), %s, in %s\n", len(list), mib(total), store)
