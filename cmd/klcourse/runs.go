@@ -38,6 +38,7 @@ with the same key instead, and prints where it came from. See pkg/runs.
   verify [--store DIR]            recompute every file's SHA-256 and check every card
   pack --out FILE [--store DIR] [KEY...]
                                   a bundle (tar.gz) of the store's runs, to hand to a lab
+                                  (an exercise's runs only when their KEY is named)
   unpack [--store DIR] FILE       add a bundle's runs to a store, each verified first
   gc [--store DIR] [--dry-run]    drop the runs whose training code has changed
 
