@@ -165,11 +165,10 @@ func installRuns(env *setupEnv) error {
 
 // fixRuns is the command that fixes the runs step by hand.
 func fixRuns(env *setupEnv) string {
-	bundle := env.runsBundle
-	if bundle == "" {
-		bundle = "BUNDLE"
+	if env.runsBundle != "" {
+		return "klcourse setup --system --runs " + env.runsBundle
 	}
-	return "klcourse setup --system --runs " + bundle + "   (BUNDLE: made by klcourse runs pack)"
+	return "klcourse setup --system --runs BUNDLE   (BUNDLE: made by klcourse runs pack; or without --runs, to repair the modes)"
 }
 
 // runsFlag checks setup's --runs argument: a bundle file, for --system.
