@@ -20,13 +20,14 @@ import (
 // Answer returns the source of the named top-level declarations of the
 // calling program — in a notebook, the program GoNB composed from the cells
 // run so far — and of every top-level declaration of the program they use,
-// transitively, each printed by gofmt without its comments. An exercise's
-// run gives it as Spec.Source, naming the functions the student writes, so
-// that the run's key covers the student's answer: a run trained with
-// another answer (the solution's, a classmate's) is never found for it,
-// while a rerun of the same answer is. Only what the named functions reach
-// counts, so later cells, another cell's main or an edited comment do not
-// change the key.
+// transitively, each as its Go tokens (no comments, no layout). An
+// exercise's run gives it as Spec.Source, naming the functions the student
+// writes, so that the run's key covers the student's answer: a run trained
+// with another answer is never found for it, while a rerun of the same
+// answer is (and Spec.OwnOnly keeps a shared store, which may hold the
+// solution's run, out of the lookup). Only what the named functions reach
+// counts, so later cells, another cell's main or an edited comment or
+// blank line do not change the key.
 //
 // Call it from the notebook's own code (a cell, or a function declared in
 // one): the program's source is found beside the caller's file.
