@@ -32,17 +32,19 @@ configuration, the code that trains it) and a card (when, how long, on what,
 final metrics, the files' SHA-256). A cell that would train loads a stored run
 with the same key instead, and prints where it came from. See pkg/runs.
 
-  build [--store DIR] [PATH...]   execute notebooks (default: notebooks/) in full mode,
+  build [--store DIR] [PATH...]   execute notebooks (default: notebooks/ and solutions/) in full mode,
                                   keeping their runs in DIR (default: your own store)
   list [--store DIR]              every run: key, notebook, run, when, how long, size
   verify [--store DIR]            recompute every file's SHA-256 and check every card
   pack --out FILE [--store DIR] [KEY...]
                                   a bundle (tar.gz) of the store's runs, to hand to a lab
+                                  (an exercise's runs only when their KEY is named)
   unpack [--store DIR] FILE       add a bundle's runs to a store, each verified first
   gc [--store DIR] [--dry-run]    drop the runs whose training code has changed
 
 DIR defaults to your own store (` + "$" + runs.RunsEnv + `/store, or ~/.cache/klcourse/runs/store).
 Shared read-only stores are listed in ` + "$" + runs.StoresEnv + `; ` + "$" + runs.RetrainEnv + `=1 trains again.
+A lab installs a bundle for every student with: klcourse setup --system --runs FILE
 `
 
 func runRuns(args []string) error {
@@ -127,7 +129,7 @@ func runsList(w io.Writer, store string) error {
 		return err
 	}
 	var total int64
-	fmt.Fprintf(w, "%-12s  %-22s %-24s %-20s %9s %9s\n", "key", "notebook", "run", "trained", "took", "size")
+	fmt.Fprintf(w, "%-12s  %-22s %-30s %-20s %9s %9s\n", "key", "notebook", "run", "trained", "took", "size")
 	for _, s := range list {
 		total += s.Size
 		if s.Err != nil {
@@ -135,7 +137,7 @@ func runsList(w io.Writer, store string) error {
 			continue
 		}
 		took := (time.Duration(s.Card.Seconds) * time.Second).String()
-		fmt.Fprintf(w, "%-12s  %-22s %-24s %-20s %9s %9s\n", shortKey(s.Dir), s.Card.Notebook, s.Card.Name,
+		fmt.Fprintf(w, "%-12s  %-22s %-30s %-20s %9s %9s\n", shortKey(s.Dir), s.Card.Notebook, s.Card.Name,
 			strings.Replace(s.Card.Created, "T", " ", 1), took, mib(s.Size))
 	}
 	fmt.Fprintf(w, "%d run(s), %s, in %s\n", len(list), mib(total), store)
@@ -205,7 +207,10 @@ func runsBuild(store string, paths []string) error {
 		return usageError("--store %s: a store built by notebooks is the store/ folder of a runs folder (%s): name a folder called store", store, runs.RunsEnv)
 	}
 	if len(paths) == 0 {
-		paths = []string{"notebooks"}
+		// The lectures, and the solutions: lecture 2 is rendered from its
+		// solution. An exercise's runs are keyed by the answer, so the
+		// solutions' runs never stand in for a student's.
+		paths = []string{"notebooks", "solutions"}
 	}
 	notebooks, err := nbrun.Find(paths)
 	if err != nil {

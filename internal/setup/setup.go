@@ -43,7 +43,10 @@ type setupEnv struct {
 	// (the prefix, /opt/klcourse), with the kernel registered for every user
 	// (see system.go).
 	system bool
-	out    io.Writer // progress and results
+	// runsBundle is --runs: a bundle of runs (klcourse runs pack) to share
+	// with the lab's students (see runs.go).
+	runsBundle string
+	out        io.Writer // progress and results
 	// kernelEnv collects environment variables that earlier steps want set in
 	// the GoNB kernel's environment (kernel.json); the kernel step writes them.
 	kernelEnv map[string]string
@@ -69,6 +72,7 @@ func Run(args []string) error {
 	checkOnly := fs.Bool("check", false, "only verify; install nothing and print the command that fixes each missing piece")
 	system := fs.Bool("system", false, "install for every user of this machine (a lab): tools, ONNX Runtime, the course and its Go modules under --prefix, the kernel in "+systemKernelsDir+", JupyterHub")
 	prefix := fs.String("prefix", defaultSystemPrefix, "with --system: where the shared install goes")
+	runsBundle := fs.String("runs", "", "with --system: a bundle made by 'klcourse runs pack' to install as the lab's shared, read-only run store (PREFIX/runs)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -78,6 +82,10 @@ func Run(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q (setup takes only flags)", ErrUsage, fs.Args())
 	}
+	bundle, err := runsFlag(*runsBundle, *system)
+	if err != nil {
+		return err
+	}
 	root, err := module.Root()
 	if err != nil {
 		return err
@@ -86,7 +94,7 @@ func Run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("cannot find the course's home directory: %w (set %s)", err, course.HomeEnv)
 	}
-	env := &setupEnv{root: root, home: home, checkOnly: *checkOnly, out: os.Stdout, kernelEnv: map[string]string{}}
+	env := &setupEnv{root: root, home: home, checkOnly: *checkOnly, runsBundle: bundle, out: os.Stdout, kernelEnv: map[string]string{}}
 	if *system {
 		if err := prepareSystem(env, *prefix); err != nil {
 			return err

@@ -31,6 +31,8 @@ var setupSteps = []setupStep{
 	{name: "go-modules", check: checkModCache, install: installModCache, fix: fixGoModules, systemOnly: true},
 	// A warmed Go build cache and gopls cache to seed students' own.
 	{name: "build-cache", check: checkSeed, install: installSeed, fix: fixBuildCache, systemOnly: true},
+	// The lab's shared run store (--runs BUNDLE), read-only for students.
+	{name: "runs", check: checkRuns, install: installRuns, fix: fixRuns, systemOnly: true},
 	// The GoNB kernel, registered with Jupyter.
 	{name: "kernel", check: checkKernel, install: installKernel, fix: fixKernel},
 	// JupyterHub and its configuration.

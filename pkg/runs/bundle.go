@@ -8,9 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 )
@@ -103,7 +101,8 @@ func GC(store, root string, dryRun bool) ([]Stored, error) {
 	return dropped, nil
 }
 
-// Pack writes the verified runs of store (all, or those whose key starts
+// Pack writes the verified runs of store (all but the exercises' runs,
+// Card.OwnOnly, which no shared store serves; or those whose key starts
 // with one of keys) to w as a gzip-compressed tar of KEY/FILE entries, and
 // returns how many it packed. A run that does not verify is an error: a
 // bundle carries only runs that check.
@@ -116,7 +115,7 @@ func Pack(w io.Writer, store string, keys []string) (int, error) {
 	tw := tar.NewWriter(zw)
 	n := 0
 	for _, s := range runs {
-		if len(keys) > 0 && !matchesAny(filepath.Base(s.Dir), keys) {
+		if len(keys) > 0 && !matchesAny(filepath.Base(s.Dir), keys) || len(keys) == 0 && s.Err == nil && s.Card.OwnOnly {
 			continue
 		}
 		if s.Err != nil {
@@ -241,32 +240,34 @@ func Unpack(r io.Reader, bundle, store string) ([]string, error) {
 	return added, nil
 }
 
-// OwnSource returns the Go source of the calling program's main package (in
-// a notebook, the program GoNB composed from its cells): an exercise's runs
-// give it as Spec.Source, so that the key covers the student's answer.
-func OwnSource() ([]string, error) {
-	_, file, _, ok := runtime.Caller(1)
-	if !ok || !filepath.IsAbs(file) {
-		return nil, errors.New("runs: the calling program's source cannot be found")
-	}
-	dir := filepath.Dir(file)
-	entries, err := os.ReadDir(dir)
+// BundleKeys lists the keys of the runs in a bundle made by Pack, reading
+// only its headers; a bundle with an entry that is not a file of a run is
+// an error naming it.
+func BundleKeys(r io.Reader, bundle string) ([]string, error) {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: not a run bundle (gzip): %w", bundle, err)
 	}
-	var out []string
-	for _, e := range entries {
-		if e.IsDir() || path.Ext(e.Name()) != ".go" || strings.HasSuffix(e.Name(), "_test.go") {
-			continue
+	tr := tar.NewReader(zr)
+	seen := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", bundle, err)
 		}
-		out = append(out, e.Name()+"\x00"+string(b))
+		key, _, ok := strings.Cut(h.Name, "/")
+		if !ok || !fs.ValidPath(h.Name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
+			return nil, fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, h.Name)
+		}
+		seen[key] = true
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("runs: no Go source in %s", dir)
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
 	}
-	return out, nil
+	sort.Strings(keys)
+	return keys, nil
 }

@@ -7,12 +7,14 @@
 //
 //	key = SHA-256( notebook, name, the configuration as canonical JSON,
 //	               the code hash of the course packages that train it,
-//	               the extra source that trains it )
+//	               the extra source that trains it, whether it is an
+//	               exercise's run, looked up in the own store only )
 //
 // The configuration is everything the run depends on (data, sizes, epochs,
 // seed, optimiser); the code hash covers every non-test Go file of the listed
-// packages; the extra source is, for an exercise, the student's own program
-// (so that a run trained with one answer never stands in for another). Change
+// packages; the extra source is, for an exercise, the student's answer (the
+// functions the training calls, see Answer), so that a run trained with one
+// answer never stands in for another. Change
 // any of them and the key changes: a stale run is never found.
 //
 // A run is a folder named by its key, in a store:
@@ -86,8 +88,13 @@ type Spec struct {
 	// to the module ("pkg/rbm", "pkg/fit").
 	Packages []string
 	// Source is extra source text that trains the run (an exercise: the
-	// student's program, see OwnSource).
+	// student's answer, see Answer).
 	Source []string
+	// OwnOnly: the run is an exercise's, looked up in the student's own
+	// store only. A shared store (which may hold the solution's run) never
+	// stands in for the student's work, nor tells whether an answer is the
+	// solution's; Pack leaves such runs out unless their keys are named.
+	OwnOnly bool
 }
 
 // FileSum is a file's size and SHA-256, as a card records them.
@@ -115,13 +122,15 @@ type Card struct {
 	Packages   []string        `json:"packages"`
 	CodeHash   string          `json:"code_hash"`
 	SourceHash string          `json:"source_hash,omitempty"`
+	// OwnOnly: an exercise's run, never looked up in a shared store.
+	OwnOnly bool `json:"own_only,omitempty"`
 	// Course is the course's version: the commit the code was built from
 	// when Go's build information knows it, else the code hash.
 	Course  string             `json:"course"`
 	Created string             `json:"created"` // RFC 3339, UTC
 	Seconds float64            `json:"seconds"`
 	Machine Machine            `json:"machine"`
-	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Metrics Metrics            `json:"metrics,omitempty"`
 	Files   map[string]FileSum `json:"files"`
 }
 
@@ -132,6 +141,7 @@ type keyInput struct {
 	Config     json.RawMessage `json:"config"`
 	CodeHash   string          `json:"code_hash"`
 	SourceHash string          `json:"source_hash,omitempty"`
+	OwnOnly    bool            `json:"own_only,omitempty"`
 }
 
 // identity computes what a Spec's card records about its identity: the
@@ -150,7 +160,7 @@ func identity(spec Spec, root string) (Card, error) {
 	if err != nil {
 		return Card{}, err
 	}
-	c := Card{Notebook: spec.Notebook, Name: spec.Name, Config: cfg, Packages: pkgs, CodeHash: code}
+	c := Card{Notebook: spec.Notebook, Name: spec.Name, Config: cfg, Packages: pkgs, CodeHash: code, OwnOnly: spec.OwnOnly}
 	if len(spec.Source) > 0 {
 		h := sha256.New()
 		for _, s := range spec.Source {
@@ -163,7 +173,7 @@ func identity(spec Spec, root string) (Card, error) {
 }
 
 func (c Card) computeKey() string {
-	b, _ := json.Marshal(keyInput{Notebook: c.Notebook, Name: c.Name, Config: c.Config, CodeHash: c.CodeHash, SourceHash: c.SourceHash})
+	b, _ := json.Marshal(keyInput{Notebook: c.Notebook, Name: c.Name, Config: c.Config, CodeHash: c.CodeHash, SourceHash: c.SourceHash, OwnOnly: c.OwnOnly})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

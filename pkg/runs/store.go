@@ -130,7 +130,11 @@ func lookup(spec Spec, root string, allowRetrain bool) (*Run, error) {
 	if allowRetrain && retrain(spec.Name) {
 		why = append(why, fmt.Sprintf("%s asks to train it again", RetrainEnv))
 	} else {
-		for i, store := range append([]string{own}, SharedStores()...) {
+		stores := []string{own}
+		if !spec.OwnOnly {
+			stores = append(stores, SharedStores()...)
+		}
+		for i, store := range stores {
 			dir := filepath.Join(store, id.Key)
 			if _, err := os.Stat(dir); err != nil {
 				continue

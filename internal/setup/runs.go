@@ -1,0 +1,190 @@
+package setup
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/klcourse/klcourse/pkg/runs"
+)
+
+// The lab's shared run store: "klcourse setup --system --runs BUNDLE"
+// unpacks a bundle made by "klcourse runs pack" into prefix/runs, each run
+// verified (card, key, every file's SHA-256) before it is kept, owned by
+// root and readable, not writable, by students; the kernel step then puts
+// the store in the students' kernels' environment ($KLCOURSE_RUN_STORES),
+// so that a lecture's cell loads a run trained once for the class instead
+// of training it again. What a student trains goes to their own store
+// (~/.cache/klcourse/runs/store), never to this one.
+
+// systemRuns is the lab's shared run store.
+func systemRuns(env *setupEnv) string { return filepath.Join(env.home, "runs") }
+
+// checkRuns wants the shared store's runs to verify and to be readable and
+// not writable by students, and, with --runs, every run of the bundle in
+// it. A lab without a shared store is in place too (each student trains).
+func checkRuns(env *setupEnv) (string, error) {
+	store := systemRuns(env)
+	if _, err := os.Stat(store); errors.Is(err, fs.ErrNotExist) {
+		if env.runsBundle != "" {
+			return "", fmt.Errorf("no shared run store in %s (the bundle %s is not installed)", store, env.runsBundle)
+		}
+		return "no shared runs (each student trains; klcourse setup --system --runs BUNDLE shares a bundle of klcourse runs pack)", nil
+	}
+	list, err := runs.List(store)
+	if err != nil {
+		return "", err
+	}
+	have := map[string]bool{}
+	var size int64
+	for _, s := range list {
+		if s.Err != nil {
+			return "", fmt.Errorf("a shared run does not verify: %v", s.Err)
+		}
+		have[s.Card.Key] = true
+		size += s.Size
+	}
+	if env.runsBundle != "" {
+		keys, err := bundleKeys(env.runsBundle)
+		if err != nil {
+			return "", err
+		}
+		missing := 0
+		for _, k := range keys {
+			if !have[k] {
+				missing++
+			}
+		}
+		if missing > 0 {
+			return "", fmt.Errorf("%d of the %d runs of %s are not in %s", missing, len(keys), env.runsBundle, store)
+		}
+	}
+	if err := checkReadOnlyForStudents(store); err != nil {
+		return "", err
+	}
+	env.kernelEnv[runs.StoresEnv] = store
+	return fmt.Sprintf("%d shared run(s), %.1f MiB, in %s: verified, read-only for students (%s in the kernel)",
+		len(list), float64(size)/(1<<20), store, runs.StoresEnv), nil
+}
+
+func bundleKeys(bundle string) ([]string, error) {
+	f, err := os.Open(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("--runs %s: %w", bundle, err)
+	}
+	defer f.Close()
+	return runs.BundleKeys(f, bundle)
+}
+
+// checkReadOnlyForStudents wants every directory from the root down to
+// store searchable by others, and everything in store readable by others
+// and writable by neither group nor others.
+func checkReadOnlyForStudents(store string) error {
+	for dir := filepath.Dir(store); ; dir = filepath.Dir(dir) {
+		info, err := os.Stat(dir)
+		if err != nil {
+			return err
+		}
+		if info.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("students cannot enter %s (mode %v)", dir, info.Mode().Perm())
+		}
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	return filepath.WalkDir(store, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		need := fs.FileMode(0o004)
+		if d.IsDir() {
+			need = 0o005
+		}
+		perm := info.Mode().Perm()
+		switch {
+		case perm&need != need:
+			return fmt.Errorf("students cannot read %s (mode %v)", path, perm)
+		case perm&0o022 != 0:
+			return fmt.Errorf("students could change %s (mode %v): the shared store is read-only to them", path, perm)
+		case !d.IsDir() && !info.Mode().IsRegular():
+			return fmt.Errorf("%s: the shared store holds folders and regular files only", path)
+		}
+		return nil
+	})
+}
+
+// installRuns drops the shared runs that no longer verify, unpacks the
+// bundle (each run verified first; runs already there are kept) and makes
+// the store readable, not writable, by students.
+func installRuns(env *setupEnv) error {
+	store := systemRuns(env)
+	list, err := runs.List(store)
+	if err != nil {
+		return err
+	}
+	for _, s := range list {
+		if s.Err != nil {
+			fmt.Fprintf(env.out, "           dropping %s: %v\n", s.Dir, s.Err)
+			if err := os.RemoveAll(s.Dir); err != nil {
+				return err
+			}
+		}
+	}
+	if env.runsBundle != "" {
+		f, err := os.Open(env.runsBundle)
+		if err != nil {
+			return fmt.Errorf("--runs %s: %w", env.runsBundle, err)
+		}
+		added, err := runs.Unpack(f, env.runsBundle, store)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.out, "           %d run(s) of %s added to %s, each verified\n", len(added), env.runsBundle, store)
+	}
+	if err := os.MkdirAll(store, 0o755); err != nil {
+		return err
+	}
+	return filepath.WalkDir(store, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(path, mode)
+	})
+}
+
+// fixRuns is the command that fixes the runs step by hand.
+func fixRuns(env *setupEnv) string {
+	if env.runsBundle != "" {
+		return "klcourse setup --system --runs " + env.runsBundle
+	}
+	return "klcourse setup --system --runs BUNDLE   (BUNDLE: made by klcourse runs pack; or without --runs, to repair the modes)"
+}
+
+// runsFlag checks setup's --runs argument: a bundle file, for --system.
+func runsFlag(bundle string, system bool) (string, error) {
+	if bundle == "" {
+		return "", nil
+	}
+	if !system {
+		return "", fmt.Errorf("%w: --runs installs a lab's shared run store and needs --system (for your own runs: klcourse runs unpack %s)", ErrUsage, bundle)
+	}
+	abs, err := filepath.Abs(bundle)
+	if err != nil {
+		return "", err
+	}
+	if info, err := os.Stat(abs); err != nil || !info.Mode().IsRegular() {
+		return "", fmt.Errorf("%w: --runs %s: want a bundle file made by klcourse runs pack", ErrUsage, bundle)
+	}
+	return abs, nil
+}
