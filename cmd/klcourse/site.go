@@ -13,6 +13,7 @@ import (
 	"github.com/klcourse/klcourse/internal/site"
 	"github.com/klcourse/klcourse/pkg/course"
 	"github.com/klcourse/klcourse/pkg/datasets"
+	"github.com/klcourse/klcourse/pkg/runs"
 )
 
 // The site command builds the course as a static web site: it runs the
@@ -148,6 +149,11 @@ func localPaths(root, work string) map[string]string {
 	if runs, err := course.RunDir(""); err == nil {
 		// RunDir("") is the runs folder of this mode; its parent is the root.
 		paths[filepath.Dir(filepath.Clean(runs))] = "$" + course.RunsEnv
+	}
+	// A shared store's provenance lines name it ("Loaded … from the shared
+	// runs in /opt/klcourse/runs"): the page names the variable instead.
+	for i, store := range runs.SharedStores() {
+		paths[filepath.Clean(store)] = fmt.Sprintf("$%s[%d]", runs.StoresEnv, i)
 	}
 	for k := range paths {
 		if resolved, err := filepath.EvalSymlinks(k); err == nil && resolved != k {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/klcourse/klcourse/internal/browser"
 	"github.com/klcourse/klcourse/internal/notebook"
+	"github.com/klcourse/klcourse/pkg/runs"
 )
 
 // fixtureNotebook writes a course notebook of the given cells ("md:" or
@@ -384,5 +385,18 @@ func checkTables(t *testing.T, site, page, shots string) {
 			b.Screenshot(filepath.Join(shots, fmt.Sprintf("tables-%d.png", width)))
 		}
 		b.Close()
+	}
+}
+
+// TestLocalPathsNameSharedStores checks that a page rendered with shared run
+// stores names them by the variable, not by the machine's paths.
+func TestLocalPathsNameSharedStores(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	t.Setenv(runs.StoresEnv, a+string(os.PathListSeparator)+b)
+	paths := localPaths(t.TempDir(), t.TempDir())
+	for i, dir := range []string{a, b} {
+		if want := fmt.Sprintf("$%s[%d]", runs.StoresEnv, i); paths[dir] != want {
+			t.Errorf("localPaths()[%q] = %q, want %q", dir, paths[dir], want)
+		}
 	}
 }
