@@ -54,8 +54,11 @@ func runRun(args []string) error {
 		opts.Env = append(opts.Env, course.QuickEnv+"=1")
 	} else {
 		// A quick setting inherited from the shell would silently shorten the
-		// real course.
+		// real course: the flag decides, and the run says so.
 		opts.Env = append(opts.Env, course.QuickEnv+"=0")
+		if course.Quick() {
+			fmt.Fprintf(os.Stderr, "klcourse run: %s=%s in the environment is not used: this run is in full mode (hours); add --quick for quick mode\n", course.QuickEnv, os.Getenv(course.QuickEnv))
+		}
 	}
 	if *verbose {
 		opts.Progress = os.Stdout
