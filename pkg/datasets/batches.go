@@ -41,8 +41,8 @@ type BatchOptions struct {
 	Repeat bool
 }
 
-// Batches serves Images in batches to GoMLX's training loop: it implements
-// train.Dataset. Every batch is made of fresh tensors, because the trainer takes
+// Batches serves Images (or, made by NewRowBatches, Rows) in batches to
+// GoMLX's training loop: it implements train.Dataset. Every batch is made of fresh tensors, because the trainer takes
 // ownership of them and frees them after the step.
 //
 // Each call of Iter starts a new epoch: epoch 0, 1, 2, … in call order. With
@@ -53,6 +53,7 @@ type BatchOptions struct {
 // own graph once.
 type Batches struct {
 	images *Images
+	rows   *Rows // instead of images: NewRowBatches
 	opts   BatchOptions
 
 	mu    sync.Mutex
@@ -75,12 +76,28 @@ func NewBatches(images *Images, opts BatchOptions) (*Batches, error) {
 	return &Batches{images: images, opts: opts}, nil
 }
 
-// Name implements train.Dataset: the name of the images.
-func (b *Batches) Name() string { return b.images.Name }
+// Name implements train.Dataset: the name of the images (or rows).
+func (b *Batches) Name() string {
+	if b.rows != nil {
+		return b.rows.Name
+	}
+	return b.images.Name
+}
+
+// Options returns the options the Batches was made with.
+func (b *Batches) Options() BatchOptions { return b.opts }
+
+// count is the number of images (or rows) of an epoch.
+func (b *Batches) count() int {
+	if b.rows != nil {
+		return b.rows.Len()
+	}
+	return b.images.Len()
+}
 
 // Len returns the number of batches in one epoch.
 func (b *Batches) Len() int {
-	n, size := b.images.Len(), b.opts.Size
+	n, size := b.count(), b.opts.Size
 	if b.opts.DropRemainder {
 		return n / size
 	}
@@ -120,12 +137,19 @@ func (b *Batches) Iter() iter.Seq2[train.Batch, error] {
 // order returns the order in which epoch visits the images.
 func (b *Batches) order(epoch int) []int {
 	if !b.opts.Shuffle {
-		return firstN(b.images.Len())
+		return firstN(b.count())
 	}
-	return rng.New(b.opts.Seed, streamBatches<<32|uint64(epoch)).Perm(b.images.Len())
+	return rng.New(b.opts.Seed, streamBatches<<32|uint64(epoch)).Perm(b.count())
 }
 
 func (b *Batches) batch(indices []int) train.Batch {
+	if r := b.rows; r != nil {
+		batch := train.Batch{Inputs: []*tensors.Tensor{r.tensor(indices)}}
+		if b.opts.Labels == InputLabels {
+			batch.Labels = []*tensors.Tensor{r.tensor(indices)}
+		}
+		return batch
+	}
 	s := b.images
 	inputs := []*tensors.Tensor{s.imagesTensor(indices, b.opts.Flatten)}
 	var labels []*tensors.Tensor

@@ -16,7 +16,6 @@ import (
 
 	"github.com/klcourse/klcourse/internal/rng"
 	"github.com/klcourse/klcourse/internal/safefile"
-	"github.com/klcourse/klcourse/pkg/course"
 	"github.com/klcourse/klcourse/pkg/datasets"
 	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/plots"
@@ -75,8 +74,9 @@ func TestLikelihood(backend compute.Backend, p *Params, data []float32, cfg AISC
 }
 
 // SavedTestLikelihood is TestLikelihood saved in dir/final.json, or read
-// from there when an earlier call (an earlier execution of the notebook)
-// computed it.
+// from there when an earlier call computed it (a run of the run store found
+// again, in an earlier execution of the notebook); Seconds is how long the
+// estimate took.
 func SavedTestLikelihood(backend compute.Backend, dir string, p *Params, data []float32, cfg AISConfig) (Likelihood, error) {
 	path := filepath.Join(dir, "final.json")
 	if _, err := os.Stat(path); err == nil {
@@ -119,17 +119,14 @@ func (h *History) Series(f func(Epoch) float64) (x, y []float64) {
 }
 
 // Run trains from init for epochs epochs on train (pixel intensities, or
-// binary), and after every epoch estimates the mean log-likelihood of the
-// binary test data with AIS (eval); it prints a line per epoch to out. The
-// epochs are eras of pkg/fit's step loop, the AIS its era hook. The
-// parameters and the history are saved in dir as a pkg/fit checkpoint
-// (replacing what was there), and a later call with the same dir loads them
-// instead of training again — GoNB runs each cell as a new program.
+// binary) in the batches of cfg.Batches, and after every epoch estimates the
+// mean log-likelihood of the binary test data with AIS (eval); it prints a
+// line per epoch to out. The epochs are eras of pkg/fit's step loop, the AIS
+// its era hook. The parameters and the history are saved in dir as a
+// pkg/fit checkpoint (replacing what was there), for LoadRun: a lecture
+// keeps dir in a run of the course's run store (pkg/runs), whose lookup
+// loads it instead of training again — GoNB runs each cell as a new program.
 func Run(backend compute.Backend, dir string, init *Params, cfg Config, train, test []float32, epochs int, eval AISConfig, out io.Writer) (*Params, *History, error) {
-	if p, h, err := LoadRun(dir); err == nil && len(h.Epochs) == epochs {
-		fmt.Fprintf(out, "%s: loaded the trained RBM from %s\n", h.Name, course.RunLabel(dir))
-		return p, h, nil
-	}
 	t, err := NewTrainer(backend, init, cfg)
 	if err != nil {
 		return nil, nil, err

@@ -2,15 +2,18 @@ package rbm
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/klcourse/klcourse/internal/rng"
+	"github.com/klcourse/klcourse/pkg/datasets"
 	"github.com/klcourse/klcourse/pkg/fit"
 	"github.com/klcourse/klcourse/pkg/graphx"
 )
@@ -56,8 +59,8 @@ type Config struct {
 	// Binarize samples each batch v ~ Bernoulli(pixel intensity) afresh, as
 	// the lecture notes' program does; for binary RBMs on grey images.
 	Binarize bool
-	// Seed fixes the order of the batches, the binarisation, the Gibbs chains
-	// and PCD's initial fantasy states.
+	// Seed fixes the order of the batches (Batches), the binarisation, the
+	// Gibbs chains and PCD's initial fantasy states.
 	Seed uint64
 	// Loss, when set, replaces Model.Loss: a function of the data v, the
 	// chain's end vk (both [BatchSize, Visible]) and W, b, c whose gradient
@@ -81,17 +84,18 @@ type EpochStats struct {
 // pkg/fit's Minimizer on the surrogate loss (Model.Loss, or Config.Loss), with
 // GoMLX's SGD at the constant Config.LearningRate; the Trainer adds what is
 // particular to RBMs: PCD's fantasy chains, the batches binarised by
-// sampling, the reconstruction error, and epochs in a seeded random order.
-// Epochs run in pkg/fit's step loop (Minimizer.Loop), an era per epoch. The
-// rows are flat float32 and each epoch's order is math/rand's permutation of
-// (Seed, epoch) through rng.MathRand, as lecture 4's numbers were computed;
-// pkg/datasets' batches visit another order, which would change them.
+// sampling, and the reconstruction error. Epochs run in pkg/fit's step loop
+// (Minimizer.Loop), an era per epoch, on the batches of pkg/datasets (Batches):
+// the training rows in a new order each epoch, chosen by Config.Seed and the
+// epoch.
 type Trainer struct {
 	Model  Model
 	Config Config
 	Store  *model.Store
 	min    *fit.Minimizer
-	epoch  int
+	// batches serves data, the rows of the Epoch calls so far.
+	batches *datasets.Batches
+	data    []float32
 }
 
 // NewTrainer returns a trainer that starts from the parameters init.
@@ -185,7 +189,13 @@ func (t *Trainer) Step(batch []float32) (loss, reconError float64, err error) {
 	if len(batch) != t.Config.BatchSize*t.Model.Visible {
 		return 0, 0, fmt.Errorf("rbm: a batch has %d values, want BatchSize·Visible = %d", len(batch), t.Config.BatchSize*t.Model.Visible)
 	}
-	loss, extras, err := t.min.Step(tensors.FromFlatDataAndDimensions(batch, t.Config.BatchSize, t.Model.Visible))
+	return t.step(tensors.FromFlatDataAndDimensions(batch, t.Config.BatchSize, t.Model.Visible))
+}
+
+// step runs one update on a batch tensor [BatchSize, Visible], which the
+// Minimizer takes.
+func (t *Trainer) step(batch *tensors.Tensor) (loss, reconError float64, err error) {
+	loss, extras, err := t.min.Step(batch)
 	if err != nil && len(extras) == 0 {
 		return 0, 0, err
 	}
@@ -197,9 +207,22 @@ func (t *Trainer) Step(batch []float32) (loss, reconError float64, err error) {
 	return loss, reconError, nil
 }
 
-// Epoch trains on the rows of data (flat [n, Visible]) in a random order
-// (fixed by Config.Seed and the epoch number), in batches of BatchSize; the
-// last n mod BatchSize rows of the shuffled order are left out of this epoch.
+// Batches returns the batches that a Trainer with this configuration trains
+// on from data (flat [n, visible]): pkg/datasets' Batches over its rows,
+// BatchSize rows each, epoch e in the random order that (Seed, e) gives; the
+// last n mod BatchSize rows of an epoch's order are left out of it.
+func (c Config) Batches(data []float32, visible int) (*datasets.Batches, error) {
+	if visible < 1 || len(data)%visible != 0 || len(data)/visible < c.BatchSize {
+		return nil, fmt.Errorf("rbm: the training data have %d values: want a multiple of Visible = %d with at least BatchSize = %d rows", len(data), visible, c.BatchSize)
+	}
+	rows := &datasets.Rows{Name: "training rows", Width: visible, Values: data}
+	return datasets.NewRowBatches(rows, datasets.BatchOptions{Size: c.BatchSize, Shuffle: true, Seed: c.Seed, DropRemainder: true, Labels: datasets.NoLabels})
+}
+
+// Epoch trains one epoch on the rows of data (flat [n, Visible]), in the
+// batches of Config.Batches. Successive calls with the same data train its
+// successive epochs (each in its own order); data that are not the previous
+// call's start again at their first epoch.
 func (t *Trainer) Epoch(data []float32) (EpochStats, error) {
 	var stats EpochStats
 	err := t.epochs(data, 1, func(s EpochStats, _ fit.Era) error {
@@ -210,34 +233,42 @@ func (t *Trainer) Epoch(data []float32) (EpochStats, error) {
 }
 
 // epochs runs epochs epochs on data through pkg/fit's step loop, an era per
-// epoch, and calls onEpoch (when not nil) after each with the epoch's
-// statistics and its era (Era.Seconds: the training time of the epoch).
+// epoch, each on the next epoch of data's batches, and calls onEpoch (when
+// not nil) after each with the epoch's statistics and its era (Era.Seconds:
+// the training time of the epoch).
 func (t *Trainer) epochs(data []float32, epochs int, onEpoch func(EpochStats, fit.Era) error) error {
-	V, B := t.Model.Visible, t.Config.BatchSize
-	if len(data)%V != 0 || len(data)/V < B {
-		return fmt.Errorf("rbm: the training data have %d values: want a multiple of Visible = %d with at least BatchSize = %d rows", len(data), V, B)
+	if t.batches == nil || len(data) != len(t.data) || len(data) == 0 || &data[0] != &t.data[0] {
+		b, err := t.Config.Batches(data, t.Model.Visible)
+		if err != nil {
+			return err
+		}
+		t.batches, t.data = b, data
 	}
-	n := len(data) / V
-	steps := n / B
-	var order []int
-	batch := make([]float32, B*V)
+	steps := t.batches.Len()
+	var next func() (train.Batch, error, bool)
+	stop := func() {}
+	defer func() { stop() }()
 	var stats EpochStats
 	_, err := t.min.Loop(fit.Loop{
 		Steps: epochs * steps, Era: steps,
 		Step: func(i int) (float64, []*tensors.Tensor, error) {
 			s := (i - 1) % steps
 			if s == 0 {
-				order = rng.MathRand(t.Config.Seed, uint64(t.epoch)+1).Perm(n)
-				t.epoch++
+				stop()
+				next, stop = iter.Pull2(t.batches.Iter())
 				stats = EpochStats{}
 			}
-			for r := range B {
-				k := order[s*B+r]
-				copy(batch[r*V:(r+1)*V], data[k*V:(k+1)*V])
+			batch, err, ok := next()
+			epoch := t.batches.Epoch() // started: this one's number, from 1
+			if err == nil && !ok {
+				err = fmt.Errorf("the batches ended after %d of %d", s, steps)
 			}
-			loss, recon, err := t.Step(batch)
 			if err != nil {
-				return loss, nil, fmt.Errorf("epoch %d, step %d: %w", t.epoch, s+1, err)
+				return 0, nil, fmt.Errorf("epoch %d, step %d: %w", epoch, s+1, err)
+			}
+			loss, recon, err := t.step(batch.Inputs[0])
+			if err != nil {
+				return loss, nil, fmt.Errorf("epoch %d, step %d: %w", epoch, s+1, err)
 			}
 			stats.Loss += loss / float64(steps)
 			stats.ReconError += recon / float64(steps)
