@@ -167,22 +167,49 @@ def _klcourse_cgroup_paths(user):
     return ["/sys/fs/cgroup/%%s/klcourse/%%s" %% (ctrl, user) for ctrl in ("memory", "cpu", "pids")]
 
 
+def _klcourse_kill_cgroup(d):
+    """Kills whatever still runs in the cgroup d: a student's background job
+    (nohup, setsid) or a kernel orphaned by a forced stop must not outlive
+    the server."""
+    import signal
+    if _os.path.exists(d + "/cgroup.kill"):  # cgroup v2, Linux >= 5.14
+        try:
+            _klcourse_write(d + "/cgroup.kill", 1)
+            return
+        except OSError:
+            pass
+    try:
+        with open(d + "/cgroup.procs") as f:
+            pids = [int(line) for line in f if line.strip()]
+    except OSError:
+        return
+    for pid in pids:
+        try:
+            _os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 async def _klcourse_remove_cgroups(user, log):
-    """Removes the student's cgroups once their last process has gone (a
-    cgroup stays busy until then), so that a stopped server leaves none."""
+    """Removes the student's cgroups when their server has stopped: what is
+    still running in them after a grace of 3 s is killed, and the empty
+    cgroup removed, so that a stopped server leaves neither processes nor
+    cgroups behind."""
     import asyncio
     for d in _klcourse_cgroup_paths(user):
-        for attempt in range(100):
+        for attempt in range(150):
             try:
                 _os.rmdir(d)
                 break
             except FileNotFoundError:
                 break
             except OSError as e:
-                if attempt == 99:
+                if attempt == 149:
                     log.warning("klcourse: could not remove %%s: %%s", d, e)
-                else:
-                    await asyncio.sleep(0.1)
+                    break
+                if attempt >= 30:  # 3 s after the server stopped
+                    _klcourse_kill_cgroup(d)
+                await asyncio.sleep(0.1)
 
 
 class KlcourseSpawner(_LocalProcessSpawner):

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/klcourse/klcourse/internal/machine"
 	"github.com/klcourse/klcourse/internal/notebook"
 )
 
@@ -89,8 +91,14 @@ func TestLabLoad(t *testing.T) {
 				}
 			}
 		}
-		// Every server is stopped before the next size logs in.
+		// Every server is stopped before the next size logs in, and the
+		// next size waits (up to 3 minutes) for the load average to fall
+		// below the number of cores, so that it does not start on the
+		// previous class's tail.
 		time.Sleep(5 * time.Second)
+		for wait := time.Now(); time.Since(wait) < 3*time.Minute && machine.LoadAverage() >= float64(runtime.NumCPU()); {
+			time.Sleep(5 * time.Second)
+		}
 	}
 }
 

@@ -87,55 +87,54 @@ func Capacity(reps []*lab.LoadReport) string {
 	return b.String()
 }
 
+// sizing is what the measurements give: the largest responsive class, the
+// first larger one that was not, and the largest memory of a student.
+type sizing struct {
+	ok, broke *lab.LoadReport
+	mostMiB   float64
+}
+
+func measureSizing(reps []*lab.LoadReport) sizing {
+	var z sizing
+	for _, r := range reps {
+		if responsive(r) {
+			z.ok = r
+		}
+		if _, m := r.Memory(); m > z.mostMiB {
+			z.mostMiB = m
+		}
+	}
+	for _, r := range reps {
+		if !responsive(r) && z.ok != nil && r.Students > z.ok.Students {
+			z.broke = r
+			break
+		}
+	}
+	return z
+}
+
 // Sizing returns the students per core of the largest responsive class
 // measured and the memory to plan per student (the largest peak measured,
 // rounded up to half a GiB); found is false when no class was responsive.
 func Sizing(reps []*lab.LoadReport) (studentsPerCore, gibPerStudent float64, found bool) {
-	var ok *lab.LoadReport
-	for _, r := range reps {
-		if responsive(r) {
-			ok = r
-		}
-	}
-	if ok == nil {
+	z := measureSizing(reps)
+	if z.ok == nil {
 		return 0, 0, false
 	}
-	mostMiB := 0.0
-	for _, r := range reps {
-		if _, m := r.Memory(); m > mostMiB {
-			mostMiB = m
-		}
-	}
-	return float64(ok.Students) / float64(max(ok.Cores, 1)), math.Ceil(mostMiB/1024*2) / 2, true
+	return float64(z.ok.Students) / float64(max(z.ok.Cores, 1)), math.Ceil(z.mostMiB/1024*2) / 2, true
 }
 
 // writeSizing states the largest measured class that stayed responsive and
-// the students per core and per GiB that it gives (Sizing).
+// the students per core and per GiB that it gives (Sizing). A smaller class
+// may have missed the budget: with 10 to 20 self-checks, the p95 is the
+// slowest one or two, and single runs scatter; the text names it.
 func writeSizing(b *bytes.Buffer, reps []*lab.LoadReport) {
-	var ok *lab.LoadReport
-	var broke *lab.LoadReport
-	// The largest responsive class, and the first larger one that was not.
-	// A smaller class may have missed the budget: with 10 to 20
-	// self-checks, the p95 is the slowest one or two, and single runs scatter.
+	z := measureSizing(reps)
+	ok, broke, mostMiB := z.ok, z.broke, z.mostMiB
 	var missed []string
 	for _, r := range reps {
-		if responsive(r) {
-			ok = r
-		}
-	}
-	for _, r := range reps {
-		switch {
-		case responsive(r):
-		case ok != nil && r.Students < ok.Students:
+		if ok != nil && !responsive(r) && r.Students < ok.Students {
 			missed = append(missed, fmt.Sprintf("%d students, p95 %.1f s", r.Students, r.Summary()["self-check"].P95))
-		case broke == nil:
-			broke = r
-		}
-	}
-	mostMiB := 0.0
-	for _, r := range reps {
-		if _, m := r.Memory(); m > mostMiB {
-			mostMiB = m
 		}
 	}
 	fmt.Fprintf(b, "**Sizing, from these measurements.** A responsive lab answers a self-check within %.0f s at the 95th percentile, with no student failing. ", SelfCheckBudget)
