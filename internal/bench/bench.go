@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +29,7 @@ import (
 	"github.com/klcourse/klcourse/internal/machine"
 	"github.com/klcourse/klcourse/internal/module"
 	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // Summary is bench's line in klcourse's list of commands.
@@ -100,7 +102,9 @@ func Run(args []string) error {
 	threads := fs.Int("threads", runtime.NumCPU(), "threads of the peers (JAX on the CPU runs one per core, or one when this is 1)")
 	cellRepeats := fs.Int("cell-repeats", 5, "executions of each GoNB cell per round")
 	jsonPath := fs.String("json", filepath.Join("build", "bench.json"), "where to write the results as JSON, relative to the module root; with --doc, where to read them")
-	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md)")
+	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md; with --profile, docs/bench-profile.md)")
+	profile := fs.Bool("profile", false, "instead of timing: run each row's benchmark under ONNX Runtime's profiler ("+onnxruntime.ProfileEnv+"), sum the time by op type, profile the peers' step, count the CIFAR CNN's FLOPs against the CPU's peak; writes --json (with --profile its default is docs/bench-profile.json)")
+	ratios := fs.String("ratios", filepath.Join("docs", "bench.json"), "with --profile: the bench JSON whose ratios and CNN throughput the profile report uses")
 	if _, err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -114,7 +118,15 @@ func Run(args []string) error {
 		}
 		return filepath.Join(root, p)
 	}
+	jsonSet := false
+	fs.Visit(func(f *flag.Flag) { jsonSet = jsonSet || f.Name == "json" })
+	if *profile && !jsonSet {
+		*jsonPath = filepath.Join("docs", "bench-profile.json")
+	}
 	if *docPath != "" {
+		if *profile {
+			return writeProfileDoc(abs(*jsonPath), abs(*docPath))
+		}
 		return writeBenchDoc(abs(*jsonPath), abs(*docPath))
 	}
 	if *steps < 1 || *rounds < 1 || *threads < 1 || *cellRepeats < 1 {
@@ -125,6 +137,9 @@ func Run(args []string) error {
 		if _, ok := findBenchModel(m); !ok && m != cellModel {
 			return cli.Usagef("--models: unknown row %q; want some of %s", m, strings.Join(all, ", "))
 		}
+	}
+	if *profile {
+		return runProfile(root, models, *backendFlag, *python, abs(*ratios), abs(*jsonPath), *threads)
 	}
 	report := benchReport{
 		Date:    time.Now().UTC().Format(time.RFC3339),
