@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,12 +26,9 @@ import (
 // "ort_config" metadata (onnxruntime/core/session/inference_session_utils).
 const ortConfigEnv = "ORT_LOAD_CONFIG_FROM_MODEL"
 
-// profileConfig is the "ort_config" that turns the profiler on.
-const profileConfig = `{"session_options":{"enable_profiling":1}}`
-
 func init() {
-	dir := os.Getenv(ProfileEnv)
-	if dir == "" {
+	dir, options := os.Getenv(ProfileEnv), os.Getenv(SessionOptionsEnv)
+	if dir == "" && options == "" {
 		return
 	}
 	for _, name := range []string{onnxbackend.BackendName, "onnx"} {
@@ -38,7 +37,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return Profiled(b, dir)
+			return wrap(b, dir, options)
 		})
 	}
 }
@@ -48,29 +47,84 @@ func init() {
 // called before b compiles anything. Buffers and executables of the wrapper
 // are the backend's own, wrapped; a program uses the wrapper in place of b.
 func Profiled(b compute.Backend, dir string) (compute.Backend, error) {
+	return wrap(b, dir, "")
+}
+
+// WithSessionOptions returns b, an ONNX Runtime backend, wrapped so that
+// every graph runs on a session made with options, as SessionOptionsEnv
+// describes.
+func WithSessionOptions(b compute.Backend, options string) (compute.Backend, error) {
+	return wrap(b, "", options)
+}
+
+// sessionOptionKeys are the session options ONNX Runtime reads from a
+// model's ort_config (inference_session_utils.cc), all integers.
+var sessionOptionKeys = []string{"intra_op_num_threads", "inter_op_num_threads", "execution_mode", "graph_optimization_level"}
+
+// wrap wraps b to profile into dir (if not "") and to run every graph with
+// the session options (a JSON object, if not "").
+func wrap(b compute.Backend, dir, options string) (compute.Backend, error) {
 	inner, ok := b.(*onnxbackend.Backend)
 	if !ok {
-		return nil, fmt.Errorf("%s: profiling needs the ONNX Runtime backend, got %s (%T)", ProfileEnv, b.Name(), b)
+		return nil, fmt.Errorf("%s and %s need the ONNX Runtime backend, got %s (%T)", ProfileEnv, SessionOptionsEnv, b.Name(), b)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("%s=%s: %w", ProfileEnv, dir, err)
+	p := &profBackend{Backend: inner, inner: inner, options: map[string]int{}}
+	if options != "" {
+		if err := json.Unmarshal([]byte(options), &p.options); err != nil {
+			return nil, fmt.Errorf("%s=%q: want a JSON object of integers, e.g. {\"execution_mode\":1}: %v", SessionOptionsEnv, options, err)
+		}
+		for k := range p.options {
+			if !slices.Contains(sessionOptionKeys, k) {
+				return nil, fmt.Errorf("%s: ONNX Runtime reads no session option %q from a model; it reads %s", SessionOptionsEnv, k, strings.Join(sessionOptionKeys, ", "))
+			}
+		}
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("%s=%s: %w", ProfileEnv, dir, err)
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, err
+		}
+		p.dir = abs
 	}
 	if err := os.Setenv(ortConfigEnv, "1"); err != nil {
 		return nil, err
 	}
 	inner.SetKeepModelProto(true)
-	return &profBackend{Backend: inner, inner: inner, dir: abs}, nil
+	return p, nil
+}
+
+// ortConfig is the ort_config of a session with the wrapper's options,
+// and the profiler on if profile.
+func (b *profBackend) ortConfig(profile bool) string {
+	opts := maps.Clone(b.options)
+	if profile {
+		opts["enable_profiling"] = 1
+	}
+	data, _ := json.Marshal(map[string]any{"session_options": opts})
+	return string(data)
+}
+
+// load compiles the model of exec again, for a session with config.
+func (b *profBackend) load(exec compute.Executable, config string) (compute.Executable, error) {
+	var model bytes.Buffer
+	if err := onnxbackend.SaveModel(b.inner, exec, &model, nil, nil); err != nil {
+		return nil, err
+	}
+	// A message's fields may be appended to its encoding: this adds one
+	// metadata_props entry (ModelProto field 14) holding the ort_config.
+	data := append(model.Bytes(), metadataEntry(14, "ort_config", config)...)
+	return onnxbackend.LoadModel(b.inner, bytes.NewReader(data))
 }
 
 // profBackend is the profiling wrapper of an ONNX Runtime backend.
 type profBackend struct {
 	compute.Backend
-	inner *onnxbackend.Backend
-	dir   string
+	inner   *onnxbackend.Backend
+	dir     string         // where traces go; "" when not profiling
+	options map[string]int // session options of every graph's session
 
 	mu    sync.Mutex
 	seq   int
@@ -144,17 +198,28 @@ type profBuilder struct {
 	name string
 }
 
-// Compile compiles the graph as the backend does, and a second session of
-// the same model with the profiler on.
+// Compile compiles the graph as the backend does, again with the session
+// options when there are some, and a session with the profiler on when
+// profiling.
 func (pb *profBuilder) Compile() (compute.Executable, error) {
 	exec, err := pb.Builder.Compile()
 	if err != nil {
 		return nil, err
 	}
 	e := &profExec{Executable: exec, b: pb.b}
-	if err := e.startProfile(pb.name); err != nil {
+	if len(pb.b.options) > 0 {
+		tuned, err := pb.b.load(exec, pb.b.ortConfig(false))
 		exec.Finalize()
-		return nil, fmt.Errorf("%s: graph %q: %w", ProfileEnv, pb.name, err)
+		if err != nil {
+			return nil, fmt.Errorf("%s: graph %q: %w", SessionOptionsEnv, pb.name, err)
+		}
+		e.Executable = tuned
+	}
+	if pb.b.dir != "" {
+		if err := e.startProfile(pb.name); err != nil {
+			e.Executable.Finalize()
+			return nil, fmt.Errorf("%s: graph %q: %w", ProfileEnv, pb.name, err)
+		}
 	}
 	return e, nil
 }
@@ -176,10 +241,6 @@ type profExec struct {
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 func (e *profExec) startProfile(name string) error {
-	var model bytes.Buffer
-	if err := onnxbackend.SaveModel(e.b.inner, e.Executable, &model, nil, nil); err != nil {
-		return err
-	}
 	proto := e.Executable.(interface{ ModelProto() *onnx.ModelProto }).ModelProto()
 	b := e.b
 	b.mu.Lock()
@@ -189,12 +250,9 @@ func (e *profExec) startProfile(name string) error {
 	if err := writeGraphSummary(filepath.Join(b.dir, base+".graph.json"), name, proto); err != nil {
 		return err
 	}
-	// A message's fields may be appended to its encoding: this adds one
-	// metadata_props entry (ModelProto field 14) holding the ort_config.
-	data := append(model.Bytes(), metadataEntry(14, "ort_config", profileConfig)...)
 	e.trace = filepath.Join(b.dir, base+".json")
 	e.start = time.Now()
-	prof, err := onnxbackend.LoadModel(b.inner, bytes.NewReader(data))
+	prof, err := b.load(e.Executable, b.ortConfig(true))
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,18 @@ package onnxruntime
 // and the variable does nothing.
 const ProfileEnv = "KLCOURSE_ORT_PROFILE"
 
+// SessionOptionsEnv holds ONNX Runtime session options as a JSON object of
+// integers, e.g. {"execution_mode":1,"inter_op_num_threads":2}: when it is
+// set as a program starts, every graph the ONNX Runtime backend compiles
+// runs on a session made with them (a second compilation of the same model,
+// with the options in its "ort_config" metadata, as for profiling).
+// ONNX Runtime reads four options from a model: intra_op_num_threads,
+// inter_op_num_threads, execution_mode (0 sequential, 1 parallel) and
+// graph_optimization_level (0, 1, 2 or 99). It is for measuring what they
+// change ("klcourse bench" with it set, against a run without); unset,
+// graphs run with compute-onnx's options, ONNX Runtime's defaults.
+const SessionOptionsEnv = "KLCOURSE_ORT_SESSION_OPTIONS"
+
 // ProfiledRuns is the number of executions of each graph that run under the
 // profiler. The first includes one-time work (memory planning, weight
 // pre-packing): a reader of the trace should skip it.

@@ -126,3 +126,32 @@ func TestProfiledNeedsONNX(t *testing.T) {
 		t.Errorf("Profiled(go backend) = %v, want an error naming %s", err, onnxruntime.ProfileEnv)
 	}
 }
+
+// TestWithSessionOptions: graphs run on sessions with the options give the
+// backend's results; options ONNX Runtime does not read are refused.
+func TestWithSessionOptions(t *testing.T) {
+	plain := onnxBackend(t)
+	b, err := onnxruntime.WithSessionOptions(onnxBackend(t), `{"execution_mode":1,"inter_op_num_threads":2,"intra_op_num_threads":1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(x *graph.Node) *graph.Node { return graph.ReduceAllSum(graph.Exp(graph.Neg(graph.Mul(x, x)))) }
+	x := func() *tensors.Tensor { return tensors.FromFlatDataAndDimensions([]float64{-1, 0.5, 2, 3}, 2, 2) }
+	want := tensors.ToScalar[float64](graph.MustExecOnce(plain, f, x()))
+	if got := tensors.ToScalar[float64](graph.MustExecOnce(b, f, x())); got != want {
+		t.Errorf("with session options: %v, without: %v", got, want)
+	}
+	// ONNX Runtime reads them: a level it does not know fails the session.
+	odd, err := onnxruntime.WithSessionOptions(onnxBackend(t), `{"graph_optimization_level":5}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := graph.ExecOnce(odd, f, x()); err == nil || !strings.Contains(err.Error(), "graph_optimization_level") {
+		t.Errorf("graph_optimization_level 5: %v, want ONNX Runtime's error", err)
+	}
+	for _, bad := range []string{`{"enable_mem_pattern":0}`, `[1]`} {
+		if _, err := onnxruntime.WithSessionOptions(onnxBackend(t), bad); err == nil || !strings.Contains(err.Error(), onnxruntime.SessionOptionsEnv) {
+			t.Errorf("options %s: %v, want an error naming %s", bad, err, onnxruntime.SessionOptionsEnv)
+		}
+	}
+}
