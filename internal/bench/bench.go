@@ -3,7 +3,10 @@
 // optionally against the same computation in PyTorch eager, torch.compile
 // and JAX jit (python/bench, in their own pinned environment that "bench
 // setup" installs), and GoNB cells through a real kernel; it writes the
-// report as JSON and, from the JSON, the page docs/bench.md.
+// report as JSON and, from the JSON, the page docs/bench.md. With --profile
+// it says instead where each row's time goes (profile.go, flops.go): ONNX
+// Runtime's profiler on the row's graphs, what the peers run, and the CIFAR
+// CNN's FLOPs against the CPU's peak, in docs/bench-profile.json and .md.
 package bench
 
 import (

@@ -183,7 +183,8 @@ func benchMarkdown(w io.Writer, r benchReport) {
 	fmt.Fprintln(w, "from `python/bench.lock`; their code is `python/bench/`). Each row times the code its")
 	fmt.Fprintln(w, "lecture runs; the peers compute the same thing with the same shapes, dtypes and batch, on")
 	fmt.Fprintln(w, "the same threads, alternating with GoMLX round by round. Ratio: GoMLX's throughput over the")
-	fmt.Fprintln(w, "fastest peer's (in bold); above 1 GoMLX is faster.")
+	fmt.Fprintln(w, "fastest peer's (in bold); above 1 GoMLX is faster. Where each row's time goes, and the")
+	fmt.Fprintln(w, "CIFAR CNN against the CPU's peak: [bench-profile.md](bench-profile.md) (`klcourse bench --profile`).")
 	fmt.Fprintln(w)
 	for _, line := range reportHeader(r) {
 		fmt.Fprintf(w, "- %s\n", line)

@@ -40,13 +40,24 @@ type opTime struct {
 // A graphTime is one graph's profile: ONNX Runtime's trace of its runs,
 // the first left out (it allocates and pre-packs weights).
 type graphTime struct {
-	Name           string   `json:"name"`
-	Runs           int      `json:"runs"`
-	ONNXNodes      int      `json:"onnx_nodes"`      // the graph GoMLX built
-	KernelsPerRun  int      `json:"kernels_per_run"` // nodes that ran, after ONNX Runtime's fusions
-	MsPerRun       float64  `json:"ms_per_run"`      // median model_run
-	KernelMsPerRun float64  `json:"kernel_ms_per_run"`
-	Ops            []opTime `json:"ops"` // by time, all of them
+	Name           string     `json:"name"`
+	Runs           int        `json:"runs"`
+	ONNXNodes      int        `json:"onnx_nodes"`      // the graph GoMLX built
+	KernelsPerRun  int        `json:"kernels_per_run"` // nodes that ran, after ONNX Runtime's fusions
+	MsPerRun       float64    `json:"ms_per_run"`      // median model_run
+	KernelMsPerRun float64    `json:"kernel_ms_per_run"`
+	Ops            []opTime   `json:"ops"`                     // by time, all of them
+	Nodes          []nodeTime `json:"slowest_nodes,omitempty"` // the slowest nodes
+}
+
+// A nodeTime is one node of a graph: its mean time per run and its shapes.
+type nodeTime struct {
+	Node     string  `json:"node"`
+	Op       string  `json:"op"`
+	MsPerRun float64 `json:"ms_per_run"`
+	Share    float64 `json:"share"`
+	Inputs   string  `json:"inputs"`
+	Output   string  `json:"output"`
 }
 
 // A rowProfile is where one row's time goes.
@@ -307,8 +318,29 @@ type traceEvent struct {
 	Ts   int64  `json:"ts"`  // µs
 	Dur  int64  `json:"dur"` // µs
 	Args struct {
-		OpName string `json:"op_name"`
+		OpName string          `json:"op_name"`
+		Input  json.RawMessage `json:"input_type_shape"`
+		Output json.RawMessage `json:"output_type_shape"`
 	} `json:"args"`
+}
+
+// shapeText turns ONNX Runtime's [{"float":[64,10]}, ...] into "float[64,10] ...".
+func shapeText(raw json.RawMessage) string {
+	var list []map[string][]int64
+	if json.Unmarshal(raw, &list) != nil {
+		return ""
+	}
+	var parts []string
+	for _, m := range list {
+		for dtype, dims := range m {
+			d := make([]string, len(dims))
+			for i, x := range dims {
+				d[i] = strconv.FormatInt(x, 10)
+			}
+			parts = append(parts, dtype+"["+strings.Join(d, ",")+"]")
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // readTraces reads the traces onnxruntime.Profiled wrote into dir and sums
@@ -380,6 +412,7 @@ func traceTime(path string) (graphTime, error) {
 		return false
 	}
 	byOp := map[string]*opTime{}
+	byNode := map[string]*nodeTime{}
 	var kernelUs float64
 	count := 0
 	for _, e := range nodes {
@@ -387,6 +420,11 @@ func traceTime(path string) (graphTime, error) {
 			continue
 		}
 		count++
+		name := strings.TrimSuffix(e.Name, "_kernel_time")
+		if byNode[name] == nil {
+			byNode[name] = &nodeTime{Node: name, Op: e.Args.OpName, Inputs: shapeText(e.Args.Input), Output: shapeText(e.Args.Output)}
+		}
+		byNode[name].MsPerRun += float64(e.Dur)
 		op := cmp.Or(e.Args.OpName, "?")
 		t := byOp[op]
 		if t == nil {
@@ -398,13 +436,12 @@ func traceTime(path string) (graphTime, error) {
 		kernelUs += float64(e.Dur)
 	}
 	n := float64(len(used))
-	var durs []float64
+	var runUs float64
 	for _, r := range used {
-		durs = append(durs, float64(r.Dur))
+		runUs += float64(r.Dur)
 	}
-	slices.Sort(durs)
 	g.Runs = len(used)
-	g.MsPerRun = durs[len(durs)/2] / 1e3
+	g.MsPerRun = runUs / n / 1e3
 	g.KernelMsPerRun = kernelUs / n / 1e3
 	g.KernelsPerRun = int(float64(count)/n + 0.5)
 	for _, t := range byOp {
@@ -414,6 +451,15 @@ func traceTime(path string) (graphTime, error) {
 		g.Ops = append(g.Ops, *t)
 	}
 	sortOps(g.Ops)
+	for _, t := range byNode {
+		t.Share = t.MsPerRun / max(kernelUs, 1)
+		t.MsPerRun /= n * 1e3
+		g.Nodes = append(g.Nodes, *t)
+	}
+	slices.SortFunc(g.Nodes, func(a, b nodeTime) int {
+		return cmp.Or(cmp.Compare(b.MsPerRun, a.MsPerRun), strings.Compare(a.Node, b.Node))
+	})
+	g.Nodes = g.Nodes[:min(len(g.Nodes), 8)]
 	return g, nil
 }
 

@@ -365,6 +365,23 @@ func rowMarkdown(w io.Writer, row rowProfile) {
 		graphs = append(graphs, fmt.Sprintf("%s (%.2f ms, %d nodes → %d kernels)", g.Name, g.MsPerRun, g.ONNXNodes, g.KernelsPerRun))
 	}
 	p("Graphs of the step: %s.", strings.Join(graphs, ", "))
+	for _, g := range row.Graphs {
+		if len(g.Nodes) == 0 {
+			continue
+		}
+		p("")
+		p("Slowest nodes of %s:", g.Name)
+		p("")
+		p("| node | op | share | ms/run | inputs → output |")
+		p("|---|---|--:|--:|---|")
+		for i, n := range g.Nodes {
+			if i == 5 {
+				break
+			}
+			p("| %s | %s | %s | %.3f | %s → %s |", n.Node, n.Op, pct(n.Share), n.MsPerRun, n.Inputs, n.Output)
+		}
+	}
+	p("")
 	if len(row.Skipped) > 0 {
 		p("Not counted: %s.", strings.Join(row.Skipped, "; "))
 	}
@@ -414,4 +431,12 @@ GoMLX built. XLA's count is of the instructions of its step module's entry
 computation: a fusion is one loop over memory however many ops it holds, which is
 what ONNX Runtime, running one kernel per node, does not do. The sentences under each
 row are computed by fixed rules from its numbers; they say where time could be
-saved, not that it will be.`
+saved, not that it will be.
+
+To profile any program on the course's backend (a lecture's training, a test):
+set KLCOURSE_ORT_PROFILE to a folder before it starts; every graph's first
+runs are traced there (NNN-NAME.json, viewable in chrome://tracing or Perfetto,
+and NNN-NAME.graph.json with the graph's op types). KLCOURSE_ORT_SESSION_OPTIONS
+(a JSON object, e.g. {"intra_op_num_threads":1}) runs every graph with the ONNX
+Runtime session options given, to measure what they change. Both are off unless
+set, and leave nothing behind then (pkg/backend/onnxruntime).`
