@@ -33,7 +33,7 @@ import (
 type opTime struct {
 	Op       string  `json:"op"`
 	Share    float64 `json:"share"`         // of the kernel time of a run
-	MsPerRun float64 `json:"ms_per_run"`    // mean over the runs used
+	MsPerRun float64 `json:"ms_per_run"`    // the sum of its nodes' medians over the runs used
 	PerRun   float64 `json:"count_per_run"` // nodes of this type that ran in a run
 }
 
@@ -403,58 +403,82 @@ func traceTime(path string) (graphTime, error) {
 	}
 	slices.SortFunc(runs, func(a, b traceEvent) int { return cmp.Compare(a.Ts, b.Ts) })
 	used := runs[1:]
-	inRun := func(e traceEvent) bool {
-		for _, r := range used {
+	runOf := func(e traceEvent) int {
+		for i, r := range used {
 			if e.Ts >= r.Ts && e.Ts <= r.Ts+r.Dur {
-				return true
+				return i
 			}
 		}
-		return false
+		return -1
 	}
-	byOp := map[string]*opTime{}
-	byNode := map[string]*nodeTime{}
-	var kernelUs float64
-	count := 0
+	// Each node's time in each run, then its median over the runs: on a
+	// busy machine a node now and then loses its core for a while, which
+	// would dominate a mean of small graphs' runs.
+	type nodeRuns struct {
+		nodeTime
+		us    []float64 // by run
+		count int
+	}
+	byNode := map[string]*nodeRuns{}
+	var order []string
 	for _, e := range nodes {
-		if !inRun(e) {
+		i := runOf(e)
+		if i < 0 {
 			continue
 		}
-		count++
 		name := strings.TrimSuffix(e.Name, "_kernel_time")
-		if byNode[name] == nil {
-			byNode[name] = &nodeTime{Node: name, Op: e.Args.OpName, Inputs: shapeText(e.Args.Input), Output: shapeText(e.Args.Output)}
+		nr := byNode[name]
+		if nr == nil {
+			nr = &nodeRuns{nodeTime: nodeTime{Node: name, Op: cmp.Or(e.Args.OpName, "?"), Inputs: shapeText(e.Args.Input), Output: shapeText(e.Args.Output)},
+				us: make([]float64, len(used))}
+			byNode[name] = nr
+			order = append(order, name)
 		}
-		byNode[name].MsPerRun += float64(e.Dur)
-		op := cmp.Or(e.Args.OpName, "?")
-		t := byOp[op]
-		if t == nil {
-			t = &opTime{Op: op}
-			byOp[op] = t
+		nr.us[i] += float64(e.Dur)
+		nr.count++
+	}
+	median := func(x []float64) float64 {
+		y := slices.Clone(x)
+		slices.Sort(y)
+		if len(y)%2 == 1 {
+			return y[len(y)/2]
 		}
-		t.MsPerRun += float64(e.Dur)
-		t.PerRun++
-		kernelUs += float64(e.Dur)
+		return (y[len(y)/2-1] + y[len(y)/2]) / 2
 	}
 	n := float64(len(used))
-	var runUs float64
+	byOp := map[string]*opTime{}
+	var kernelUs float64
+	count := 0
+	for _, name := range order {
+		nr := byNode[name]
+		nr.MsPerRun = median(nr.us) / 1e3
+		kernelUs += nr.MsPerRun * 1e3
+		count += nr.count
+		t := byOp[nr.Op]
+		if t == nil {
+			t = &opTime{Op: nr.Op}
+			byOp[nr.Op] = t
+		}
+		t.MsPerRun += nr.MsPerRun
+		t.PerRun += float64(nr.count) / n
+	}
+	var runUs []float64
 	for _, r := range used {
-		runUs += float64(r.Dur)
+		runUs = append(runUs, float64(r.Dur))
 	}
 	g.Runs = len(used)
-	g.MsPerRun = runUs / n / 1e3
-	g.KernelMsPerRun = kernelUs / n / 1e3
+	g.MsPerRun = median(runUs) / 1e3
+	g.KernelMsPerRun = kernelUs / 1e3
 	g.KernelsPerRun = int(float64(count)/n + 0.5)
 	for _, t := range byOp {
-		t.Share = t.MsPerRun / max(kernelUs, 1)
-		t.MsPerRun /= n * 1e3
-		t.PerRun /= n
+		t.Share = t.MsPerRun * 1e3 / max(kernelUs, 1e-9)
 		g.Ops = append(g.Ops, *t)
 	}
 	sortOps(g.Ops)
-	for _, t := range byNode {
-		t.Share = t.MsPerRun / max(kernelUs, 1)
-		t.MsPerRun /= n * 1e3
-		g.Nodes = append(g.Nodes, *t)
+	for _, name := range order {
+		nr := byNode[name]
+		nr.Share = nr.MsPerRun * 1e3 / max(kernelUs, 1e-9)
+		g.Nodes = append(g.Nodes, nr.nodeTime)
 	}
 	slices.SortFunc(g.Nodes, func(a, b nodeTime) int {
 		return cmp.Or(cmp.Compare(b.MsPerRun, a.MsPerRun), strings.Compare(a.Node, b.Node))

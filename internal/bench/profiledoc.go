@@ -204,11 +204,12 @@ func profileMarkdown(w io.Writer, r profileReport) {
 		p("")
 		p("## The rows")
 		p("")
-		p("Per row: the profiled step's time and kernels (nodes that ONNX Runtime ran, after its")
-		p("fusions), the ONNX nodes GoMLX built, XLA's ops for JAX's step (fusions in brackets), and")
-		p("the top three op types with their share of the kernel time.")
+		p("Per row: the time of one run of the step's graphs under the profiler, the kernels a run")
+		p("launches (nodes that ONNX Runtime ran, after its fusions), the ONNX nodes GoMLX built, XLA's")
+		p("ops for JAX's step (fusions in brackets), and the top three op types with their share of")
+		p("the kernel time.")
 		p("")
-		p("| row | ratio | ms/step profiled | kernels | ONNX nodes | XLA ops (fusions) | top ops |")
+		p("| row | ratio | ms per run, profiled | kernels | ONNX nodes | XLA ops (fusions) | top ops |")
 		p("|---|--:|--:|--:|--:|--:|---|")
 		for _, row := range r.Rows {
 			xla := "—"
@@ -344,7 +345,7 @@ func rowMarkdown(w io.Writer, row rowProfile) {
 	}
 	p("%s", head)
 	p("")
-	p("| op | share | ms/step | per step |")
+	p("| op | share | ms per run | per run |")
 	p("|---|--:|--:|--:|")
 	for i, o := range row.Step.Ops {
 		if i == 8 {
@@ -428,8 +429,11 @@ players); the step sums the graphs whose traces are complete, each counted once.
 The op types are ONNX Runtime's after its graph optimizations (a "FusedConv" or
 "FusedMatMul" is its fusion), so the kernels per step can be fewer than the nodes
 GoMLX built. XLA's count is of the instructions of its step module's entry
-computation: a fusion is one loop over memory however many ops it holds, which is
-what ONNX Runtime, running one kernel per node, does not do. The sentences under each
+computation and of its while loops' bodies, each counted once: a fusion is one loop
+over memory however many ops it holds, which is what ONNX Runtime, running one
+kernel per node, does not do. A bench step may run a graph more than once (the
+diffusion sampler runs its denoising graph once per noise level): the tables are
+per run of each graph, and the step sums one run of each. The sentences under each
 row are computed by fixed rules from its numbers; they say where time could be
 saved, not that it will be.
 

@@ -271,35 +271,50 @@ _HLO_FREE = {"parameter", "constant", "get-tuple-element", "tuple", "bitcast"}
 
 
 def hlo_counts(text):
-    """Counts of the instructions of one optimized HLO module: those of its
-    entry computation (what runs one after another; a fusion is one loop),
-    by opcode, and the instructions inside fused computations."""
+    """Counts of the instructions of one optimized HLO module that run once
+    per call: those of its entry computation and of the bodies of its while
+    loops (once each; a fusion is one loop over memory), by opcode, and the
+    instructions inside the fused computations they call."""
     import re
     global _HLO_INSTR
     if _HLO_INSTR is None:
         _HLO_INSTR = re.compile(r"^\s*(?:ROOT\s+)?%?[\w.\-]+\s*=\s*.*?\s([a-z][\w\-]*)\(")
-    entry, fused, where = {}, 0, None
+    comps, name, entry = {}, None, None
     for line in text.splitlines():
-        if line.startswith("ENTRY"):
-            where = "entry"
-            continue
         if line and not line[0].isspace() and line.rstrip().endswith("{"):
-            where = "fused" if "fused" in line.split("(")[0] or "fusion" in line.split("(")[0] else "other"
+            head = line.split("(")[0].split()
+            name = head[-1].lstrip("%") if head else ""
+            if line.startswith("ENTRY"):
+                entry = name
+            comps[name] = []
             continue
         if line.startswith("}"):
-            where = None
+            name = None
             continue
         m = _HLO_INSTR.match(line)
-        if not m or where is None:
-            continue
-        op = m.group(1)
-        if where == "entry":
-            entry[op] = entry.get(op, 0) + 1
-        elif where == "fused" and op not in _HLO_FREE:
-            fused += 1
-    work = {k: v for k, v in entry.items() if k not in _HLO_FREE}
-    return {"entry_ops": sum(work.values()), "fusions": work.get("fusion", 0), "ops_in_fusions": fused,
-            "by_opcode": dict(sorted(work.items(), key=lambda kv: -kv[1]))}
+        if m and name is not None:
+            comps[name].append((m.group(1), line))
+    bodies = set()
+    for ops in comps.values():
+        for op, line in ops:
+            if op == "while":
+                b = re.search(r"body=%?([\w.\-]+)", line)
+                if b:
+                    bodies.add(b.group(1))
+    run, fused, called = {}, 0, set()
+    for c in [entry] + sorted(bodies):
+        for op, line in comps.get(c, []):
+            if op in _HLO_FREE:
+                continue
+            run[op] = run.get(op, 0) + 1
+            if op == "fusion":
+                f = re.search(r"calls=%?([\w.\-]+)", line)
+                if f:
+                    called.add(f.group(1))
+    for c in called:
+        fused += sum(1 for op, _ in comps.get(c, []) if op not in _HLO_FREE)
+    return {"entry_ops": sum(run.values()), "fusions": run.get("fusion", 0), "ops_in_fusions": fused,
+            "loop_bodies": len(bodies), "by_opcode": dict(sorted(run.items(), key=lambda kv: -kv[1]))}
 
 
 def profile_jax(name, mode, steps, warmup, dump):
