@@ -195,7 +195,7 @@ func runProfile(root string, models []string, backendFlag, python, benchJSON, js
 		report.CNN = c
 	}
 	for i := range report.Rows {
-		report.Rows[i].Close = profileAnalysis(report.Rows[i], report.CNN)
+		report.Rows[i].Close = profileAnalysis(report.Rows[i], report.CNN, report.Load)
 	}
 	if err := writeJSON(jsonPath, report); err != nil {
 		return err

@@ -150,9 +150,9 @@ func TestTraceTime(t *testing.T) {
 	if n := row.Graphs[0].Nodes; len(n) != 2 || n[0].Node != "mm" || n[0].Op != "MatMul" || math.Abs(n[0].MsPerRun-0.03) > 1e-12 {
 		t.Errorf("slowest nodes %+v: want mm (MatMul, 0.03 ms per run) first", n)
 	}
-	lines := profileAnalysis(rowProfile{Model: "x", Mode: "train", Ratio: 0.4, Step: g}, nil)
+	lines := profileAnalysis(rowProfile{Model: "x", Mode: "train", Ratio: 0.4, Step: g}, nil, 0.2)
 	text := strings.Join(lines, "\n")
-	for _, want := range []string{"products 75 %", "element-wise 25 %", "Top op: MatMul", "27 % of a run is outside the kernels", "cutting 60 %", "only 45 %"} {
+	for _, want := range []string{"products 75 %", "element-wise 25 %", "Top op: MatMul", "27 % of a run is outside the kernels", "cutting 60 %", "only 25 %"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("analysis lacks %q:\n%s", want, text)
 		}
@@ -171,7 +171,7 @@ func TestProfileDoc(t *testing.T) {
 	cnn := &cnnMachine{Batch: 250, Layers: layers, ForwardFLOPs: fwd, TrainFLOPs: train, StepGFLOP: train * 250 / 1e9, Formula: cnnFormula,
 		Peak: peak, Throughput: 2000, GFLOPS: 2000 * train / 1e9, OfPeak: 2000 * train / 1e9 / peak.GFLOPS}
 	row := rowProfile{Model: "cnn", Mode: "train", Ratio: 0.8, Fastest: "jax", Graphs: []graphTime{g}, Step: g}
-	row.Close = profileAnalysis(row, cnn)
+	row.Close = profileAnalysis(row, cnn, 3)
 	r := profileReport{Date: "2026-12-06T10:00:00Z", Commit: "abc", Machine: "linux/amd64, 2 CPUs", Load: 3, CNN: cnn, Rows: []rowProfile{row}}
 	js, md := filepath.Join(dir, "p.json"), filepath.Join(dir, "p.md")
 	if err := writeJSON(js, r); err != nil {
