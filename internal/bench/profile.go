@@ -77,7 +77,7 @@ type rowProfile struct {
 	JAX     *jaxProfile   `json:"jax,omitempty"`
 	PeerErr []string      `json:"peer_errors,omitempty"`
 	// Close is what the numbers say would close the gap (profileAnalysis).
-	Close []string `json:"what_would_close_it,omitempty"`
+	Close []string `json:"-"`
 }
 
 type torchProfile struct {
