@@ -240,6 +240,10 @@ func profileMarkdown(w io.Writer, r profileReport) {
 	p("## Reading it")
 	p("")
 	p(profileNote)
+	p("")
+	p("## Analysis (hand-written)")
+	p("")
+	p(profileAnalysisNote)
 }
 
 func loadNote(load float64) string {
@@ -450,3 +454,58 @@ and NNN-NAME.graph.json with the graph's op types). KLCOURSE_ORT_SESSION_OPTIONS
 (a JSON object, e.g. {"intra_op_num_threads":1}) runs every graph with the ONNX
 Runtime session options given, to measure what they change. Both are off unless
 set, and leave nothing behind then (pkg/backend/onnxruntime).`
+
+// profileAnalysisNote is the page's hand-written analysis of the profiles of
+// 2026-12-06 (docs/bench-profile.json of that day). It holds no measured
+// number: each point names the table or line it reads; rerun the profile
+// and check it when the graphs change.
+const profileAnalysisNote = `Written from the tables above when they were measured (2026-12-06); each point
+names what it reads, and none holds a number of its own.
+
+- Fusion is the common difference. In every row below 1.0×, the rows table shows
+  ONNX Runtime launching several times more kernels per run than XLA's step module
+  has ops, and XLA's fusions holding most of its ops. ONNX Runtime's CPU optimizer
+  fuses a few fixed patterns (MatMul with Add into Gemm or FusedMatMul, QuickGelu,
+  Conv with its activation) and runs every other node as a kernel of its own that
+  reads and writes a whole tensor; it has no general element-wise fusion. So the
+  way to fewer kernels is fewer nodes in GoMLX's graphs: the rows whose sentences
+  find the non-product kernels larger than the gap are the ones a leaner
+  formulation could bring to 1.0×.
+- Small graphs (gan_post, gan_mlp, diffusion train): even their top ops take
+  microseconds to tens of microseconds per kernel (the "Top op" lines), so their
+  time goes per kernel, not per FLOP, and the number of kernels is the lever.
+- gan_mlp's and gan_post's Sign kernels: GoMLX differentiates Max, and so
+  pkg/gan's ReLU and leaky ReLU (Max(x, 0), Max(x, αx)) and maxout's ReduceMax,
+  through NonNegativeIndicator, Sign(Sign(x − y) + 1): four kernels for each
+  Max's gradient. pkg/convnet and graphx.StableSoftplus compute a ReLU as
+  x·[x ≥ 0] instead, whose gradient is one product; doing the same in pkg/gan's
+  network would remove those kernels (the forward values are the same; its
+  lectures' numbers should still be rerun before such a change lands).
+- iwae and the VAE: a dense layer's bias reaches ONNX Runtime already broadcast to
+  the whole batch (an Expand node: GoMLX broadcasts explicitly), and ONNX Runtime
+  folds it into Gemm as a full-size C (iwae's slowest nodes: Gemm with a C as large
+  as its output, and the Expand op in its table). And BernoulliNLL's graphx.Softplus
+  computes its custom-gradient form, (v − x) + x, in evaluation graphs too: extra
+  passes over [k·batch, 784] that an evaluation-only form would save, at the price
+  of last-bit changes in the bound (lecture 5's numbers would need a rerun).
+- cnn eval: the two convolutions run in ONNX Runtime's NCHWc layout, with
+  ReorderInput and ReorderOutput around them and the bias Add, MaxPool and the
+  activations as kernels of their own (its table and slowest nodes); XLA's module
+  is a handful of fusions (its JAX line), and PyTorch
+  runs oneDNN's convolution (its aten::mkldnn_convolution). The larger
+  convolution alone is about half the kernel time, so this row needs a faster
+  convolution as well as fewer kernels around it.
+- rbm-ais (pkg/rbm is another helper's; nothing was changed here): around the
+  products (Gemm) its table shows the float64 Log and Exp of the softplus terms,
+  the Threefry generator's integer ops (the "random generator" line: BitwiseXor,
+  BitShift), and the Casts between float32 and float64; XLA runs the temperatures
+  in a loop whose body it fuses (its JAX line). Drawing the uniforms of all the
+  temperatures of a step in one RandomUniform call would evaluate Threefry once
+  over a larger tensor instead of once per temperature (fewer, larger kernels), but
+  it changes the random stream, so the lecture's AIS numbers would change and must
+  be rerun; the float64 softplus differences are what the estimate's precision
+  needs and should stay.
+- cnn train, above 1.0×: its kernel time is mostly the matrix products of the
+  im2col formulation (the CNN section's "What limits it"), so it is bound by the
+  products' speed, not by kernel count; the CNN section sets that speed against
+  the machine's peak.`
