@@ -211,3 +211,23 @@ func TestMeasureCore(t *testing.T) {
 		}
 	}
 }
+
+// TestORTOptionsColumn: a report with --ort-options shows GoMLX with them
+// and the gain, in the table and on the page.
+func TestORTOptionsColumn(t *testing.T) {
+	r := benchReport{Date: "d", Machine: "m", Rounds: 3, Steps: 20, ORTOptions: `{"intra_op_num_threads":1}`,
+		Results: []benchResult{
+			{Model: "vae", Mode: "train", Batch: 128, GoMLX: speed{PerS: 100, Unit: "images"}, Tuned: &speed{PerS: 150, Unit: "images"}},
+			{Model: "vae", Mode: "eval", Batch: 128, GoMLX: speed{PerS: 100, Unit: "images"}},
+		}}
+	var text, page strings.Builder
+	printBench(&text, r)
+	benchMarkdown(&page, r)
+	for name, out := range map[string]string{"table": text.String(), "page": page.String()} {
+		for _, want := range []string{"1.50×", "n/a", `{"intra_op_num_threads":1}`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the %s lacks %q:\n%s", name, want, out)
+			}
+		}
+	}
+}
