@@ -75,7 +75,7 @@ type cpuPeak struct {
 	FLOPsPerCycle int      `json:"flops_per_cycle"`
 	GFLOPS        float64  `json:"gflops"`     // cores × clock × FLOPs per cycle
 	ISAGFLOPS     float64  `json:"isa_gflops"` // the same with the register width as datapath
-	Assumptions   []string `json:"assumptions"`
+	Assumptions   []string `json:"-"`          // peakAssumptions
 }
 
 // readPeak computes the peak from a /proc/cpuinfo text and the core count.
@@ -129,16 +129,13 @@ func readPeak(cpuinfo string, cores int) (cpuPeak, error) {
 		p.Vector, p.VectorBits, p.FMAUnits = "sse", 128, 1
 	}
 	p.DatapathBits = p.VectorBits
-	p.Assumptions = append(p.Assumptions,
-		fmt.Sprintf("%d FMA units per core, each one %d-bit fused multiply-add (2 FLOPs per FP32 lane) per cycle", p.FMAUnits, p.VectorBits),
-		fmt.Sprintf("the clock is /proc/cpuinfo's %.0f MHz on every core; boost clocks above it would lower the fractions", p.MHz))
-	if vendor == "AuthenticAMD" && family == 25 && p.VectorBits == 512 {
+	zen4 := vendor == "AuthenticAMD" && family == 25 && p.VectorBits == 512
+	if zen4 {
 		// AMD family 19h with AVX-512 is Zen 4: its FP unit has two 256-bit
 		// FMA pipes and runs a 512-bit instruction as two halves.
 		p.DatapathBits = 256
-		p.Assumptions = append(p.Assumptions,
-			"AMD family 25 (19h) with AVX-512 is Zen 4, whose two FMA pipes are 256 bits wide: a 512-bit FMA takes both halves of a pipe's cycle, so the peak counts 256-bit lanes; the register-width figure (isa_gflops) is shown beside it")
 	}
+	p.Assumptions = peakAssumptions(p)
 	p.FLOPsPerCycle = p.FMAUnits * (p.DatapathBits / 32) * 2
 	p.GFLOPS = float64(p.Cores) * p.MHz / 1e3 * float64(p.FLOPsPerCycle)
 	p.ISAGFLOPS = float64(p.Cores) * p.MHz / 1e3 * float64(p.FMAUnits*(p.VectorBits/32)*2)
@@ -151,6 +148,18 @@ type coreMeasure struct {
 	FLOPsPerCycle map[int]float64 `json:"flops_per_cycle_by_bits"` // FP32, by FMA vector width
 	Load          float64         `json:"load_average"`            // when measured
 	GFLOPS        float64         `json:"gflops"`                  // cores × GHz × the best FLOPs per cycle
+}
+
+// peakAssumptions states what the peak p assumes.
+func peakAssumptions(p cpuPeak) []string {
+	a := []string{
+		fmt.Sprintf("%d FMA units per core, each completing one %d-bit fused multiply-add (2 FLOPs per FP32 lane) per cycle", p.FMAUnits, p.DatapathBits),
+		fmt.Sprintf("the clock is /proc/cpuinfo's %.0f MHz on every core; boost clocks above it would lower the fractions", p.MHz),
+	}
+	if p.DatapathBits < p.VectorBits {
+		a = append(a, "AMD family 25 (19h) with AVX-512 is Zen 4, whose two FMA pipes are 256 bits wide: a 512-bit FMA occupies a pipe for two halves, so the peak counts 256-bit lanes; the register-width figure (isa_gflops) is shown beside it")
+	}
+	return a
 }
 
 // A cnnMachine is the CIFAR CNN's training step against the machine.

@@ -278,7 +278,7 @@ func cnnMarkdown(w io.Writer, c *cnnMachine, r profileReport) {
 	p("FP32 peak: %d cores × %.0f MHz × %d FLOPs per cycle (%s, %d-bit registers, %d-bit datapath, %d FMA units) = **%.0f GFLOP/s**; with the register width as datapath, %.0f GFLOP/s. Assumptions:",
 		pk.Cores, pk.MHz, pk.FLOPsPerCycle, pk.Vector, pk.VectorBits, pk.DatapathBits, pk.FMAUnits, pk.GFLOPS, pk.ISAGFLOPS)
 	p("")
-	for _, a := range pk.Assumptions {
+	for _, a := range peakAssumptions(pk) {
 		p("- %s", a)
 	}
 	m := c.Measured
@@ -322,6 +322,16 @@ func cnnMarkdown(w io.Writer, c *cnnMachine, r profileReport) {
 		}
 		p("")
 		p("(images/s from the bench JSON named above.)")
+		stepMs := 1e3 * float64(c.Batch) / c.Throughput
+		goal := func(peak float64) string {
+			return fmt.Sprintf("%.0f ms", c.StepGFLOP/(cnnGoal*peak)*1e3)
+		}
+		line := fmt.Sprintf("The issue's goal, %s of the peak, means a training step of %s against the computed peak", pct(cnnGoal), goal(pk.GFLOPS))
+		if m != nil && m.GFLOPS > 0 {
+			line += " and " + goal(m.GFLOPS) + " against the measured one"
+		}
+		p("")
+		p("%s; GoMLX's step takes %.0f ms.", line, stepMs)
 	}
 	if g := c.Gemm; g != nil {
 		best := max(g.TorchGFLOPS, g.JAXGFLOPS)
@@ -428,6 +438,10 @@ func rowMarkdown(w io.Writer, row rowProfile) {
 		}
 	}
 }
+
+// cnnGoal is issue 29's goal for the CNN's training step: this fraction of
+// the CPU's FP32 peak.
+const cnnGoal = 0.4
 
 // profileNote is the page's hand-written part: how the tables were made and
 // what they can and cannot say. It holds no measured number.
