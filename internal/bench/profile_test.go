@@ -231,3 +231,34 @@ func TestORTOptionsColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerProfiles runs the peers' --profile on one small row: PyTorch's
+// profiler table and XLA's optimized module, as bench --profile reads them.
+// It needs the bench environment (klcourse bench setup).
+func TestPeerProfiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the peers take a minute")
+	}
+	root, err := module.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers, err := findPeers("", root)
+	if err != nil {
+		t.Skip(err)
+	}
+	var tp torchProfile
+	if err := peers.profile("torch", "gan_post", "train", 2, "", &tp); err != nil {
+		t.Fatal(err)
+	}
+	if len(tp.Top) == 0 || tp.EventsPerStep <= 0 || tp.Top[0].Share <= 0 || tp.Top[0].Share > 1 {
+		t.Errorf("PyTorch's profile: %+v", tp)
+	}
+	var jp jaxProfile
+	if err := peers.profile("jax", "gan_post", "train", 2, t.TempDir(), &jp); err != nil {
+		t.Fatal(err)
+	}
+	if m := jp.StepModule; jp.Modules == 0 || m.EntryOps == 0 || m.Fusions == 0 || m.OpsInFusions < m.Fusions || m.ByOpcode["fusion"] != m.Fusions {
+		t.Errorf("XLA's module: %+v", jp)
+	}
+}
