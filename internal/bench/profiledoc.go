@@ -494,9 +494,11 @@ names what it reads, and none holds a number of its own.
   pkg/gan's ReLU and leaky ReLU (Max(x, 0), Max(x, αx)) and maxout's ReduceMax,
   through NonNegativeIndicator, Sign(Sign(x − y) + 1): four kernels for each
   Max's gradient. pkg/convnet and graphx.StableSoftplus compute a ReLU as
-  x·[x ≥ 0] instead, whose gradient is one product; doing the same in pkg/gan's
-  network would remove those kernels (the forward values are the same; its
-  lectures' numbers should still be rerun before such a change lands).
+  x·[x ≥ 0] instead, whose gradient is one product. Since this profile, pkg/gan's
+  ReLU and leaky ReLU do too (commit 98924a3: same values and gradients; its
+  message gives the alternating-round measurement, made under load); maxout's
+  ReduceMax still differentiates through Sign. Rerun the profile to see the rows
+  without them.
 - iwae and the VAE: a dense layer's bias reaches ONNX Runtime already broadcast to
   the whole batch (an Expand node: GoMLX broadcasts explicitly), and ONNX Runtime
   folds it into Gemm as a full-size C (iwae's slowest nodes: Gemm with a C as large
