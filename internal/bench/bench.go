@@ -3,7 +3,10 @@
 // optionally against the same computation in PyTorch eager, torch.compile
 // and JAX jit (python/bench, in their own pinned environment that "bench
 // setup" installs), and GoNB cells through a real kernel; it writes the
-// report as JSON and, from the JSON, the page docs/bench.md.
+// report as JSON and, from the JSON, the page docs/bench.md. With --profile
+// it says instead where each row's time goes (profile.go, flops.go): ONNX
+// Runtime's profiler on the row's graphs, what the peers run, and the CIFAR
+// CNN's FLOPs against the CPU's peak, in docs/bench-profile.json and .md.
 package bench
 
 import (
@@ -12,6 +15,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +32,7 @@ import (
 	"github.com/klcourse/klcourse/internal/machine"
 	"github.com/klcourse/klcourse/internal/module"
 	"github.com/klcourse/klcourse/internal/safefile"
+	"github.com/klcourse/klcourse/pkg/backend/onnxruntime"
 )
 
 // Summary is bench's line in klcourse's list of commands.
@@ -53,10 +58,13 @@ type peerResult struct {
 }
 
 type benchResult struct {
-	Model string       `json:"model"`
-	Mode  string       `json:"mode"` // "train", "eval", "sample", ...
-	Batch int          `json:"batch"`
-	GoMLX speed        `json:"gomlx"`
+	Model string `json:"model"`
+	Mode  string `json:"mode"` // "train", "eval", "sample", ...
+	Batch int    `json:"batch"`
+	GoMLX speed  `json:"gomlx"`
+	// Tuned is GoMLX with --ort-options (ONNX Runtime session options),
+	// measured in the same rounds, alternating with GoMLX as it is.
+	Tuned *speed       `json:"gomlx_ort_options,omitempty"`
 	Peers []peerResult `json:"peers,omitempty"`
 	// Fastest is the peer with the highest throughput, and Ratio GoMLX's
 	// throughput over its.
@@ -75,7 +83,9 @@ type benchReport struct {
 	Threads int     `json:"threads"` // of every peer (GoMLX uses the machine's cores)
 	// Versions are the peers' library versions, e.g. torch 2.15.0.
 	Versions map[string]string `json:"versions,omitempty"`
-	Results  []benchResult     `json:"results"`
+	// ORTOptions are the session options of the Tuned measurements.
+	ORTOptions string        `json:"ort_options,omitempty"`
+	Results    []benchResult `json:"results"`
 }
 
 // peerNames are the columns of the peers, in the order they run.
@@ -100,7 +110,10 @@ func Run(args []string) error {
 	threads := fs.Int("threads", runtime.NumCPU(), "threads of the peers (JAX on the CPU runs one per core, or one when this is 1)")
 	cellRepeats := fs.Int("cell-repeats", 5, "executions of each GoNB cell per round")
 	jsonPath := fs.String("json", filepath.Join("build", "bench.json"), "where to write the results as JSON, relative to the module root; with --doc, where to read them")
-	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md)")
+	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md; with --profile, docs/bench-profile.md)")
+	profile := fs.Bool("profile", false, "instead of timing: run each row's benchmark under ONNX Runtime's profiler ("+onnxruntime.ProfileEnv+"), sum the time by op type, profile the peers' step, count the CIFAR CNN's FLOPs against the CPU's peak; writes --json (with --profile its default is docs/bench-profile.json)")
+	ortOptions := fs.String("ort-options", "", "also measure GoMLX with these ONNX Runtime session options (JSON, e.g. '{\"intra_op_num_threads\":1}'; see "+onnxruntime.SessionOptionsEnv+"), alternating with GoMLX as it is in every round")
+	ratios := fs.String("ratios", filepath.Join("docs", "bench.json"), "with --profile: the bench JSON whose ratios and CNN throughput the profile report uses")
 	if _, err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -114,7 +127,15 @@ func Run(args []string) error {
 		}
 		return filepath.Join(root, p)
 	}
+	jsonSet := false
+	fs.Visit(func(f *flag.Flag) { jsonSet = jsonSet || f.Name == "json" })
+	if *profile && !jsonSet {
+		*jsonPath = filepath.Join("docs", "bench-profile.json")
+	}
 	if *docPath != "" {
+		if *profile {
+			return writeProfileDoc(abs(*jsonPath), abs(*docPath))
+		}
 		return writeBenchDoc(abs(*jsonPath), abs(*docPath))
 	}
 	if *steps < 1 || *rounds < 1 || *threads < 1 || *cellRepeats < 1 {
@@ -126,13 +147,17 @@ func Run(args []string) error {
 			return cli.Usagef("--models: unknown row %q; want some of %s", m, strings.Join(all, ", "))
 		}
 	}
+	if *profile {
+		return runProfile(root, models, *backendFlag, *python, abs(*ratios), abs(*jsonPath), *threads)
+	}
 	report := benchReport{
-		Date:    time.Now().UTC().Format(time.RFC3339),
-		Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
-		CPU:     machine.CPUModel(),
-		Steps:   *steps,
-		Rounds:  *rounds,
-		Load:    machine.LoadAverage(),
+		Date:       time.Now().UTC().Format(time.RFC3339),
+		Machine:    fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
+		CPU:        machine.CPUModel(),
+		Steps:      *steps,
+		Rounds:     *rounds,
+		Load:       machine.LoadAverage(),
+		ORTOptions: *ortOptions,
 	}
 	var peers *peerRunner
 	if *compare {
@@ -148,6 +173,7 @@ func Run(args []string) error {
 	}
 	// goRuns[model][mode] and peerRuns[peer][model][mode] collect one speed per round.
 	goRuns := map[string]map[string][]speed{}
+	tunedRuns := map[string]map[string][]speed{} // with --ort-options
 	peerRuns := map[string]map[string]map[string][]speed{}
 	peerErrs := map[string]map[string]string{} // [peer][model/mode]
 	for _, p := range peerNames {
@@ -168,7 +194,7 @@ func Run(args []string) error {
 			if m == cellModel {
 				speeds, order, err = cellBench(root, *cellRepeats, progress)
 			} else {
-				desc, speeds, order, err = goBench(root, m, *steps, *backendFlag)
+				desc, speeds, order, err = goBench(root, m, *steps, *backendFlag, "")
 			}
 			if err != nil {
 				return err
@@ -178,6 +204,14 @@ func Run(args []string) error {
 				report.Backend = desc
 			}
 			appendSpeeds(goRuns, m, speeds)
+			if *ortOptions != "" && m != cellModel {
+				fmt.Fprintf(progress, "klcourse bench: round %d/%d: %s on GoMLX with ONNX Runtime options %s...\n", round, *rounds, m, *ortOptions)
+				_, tuned, _, err := goBench(root, m, *steps, *backendFlag, *ortOptions)
+				if err != nil {
+					return err
+				}
+				appendSpeeds(tunedRuns, m, tuned)
+			}
 			if peers == nil || m == cellModel {
 				continue
 			}
@@ -205,6 +239,10 @@ func Run(args []string) error {
 		}
 		for _, mode := range modes[m] {
 			r := benchResult{Model: m, Mode: mode, Batch: batch, GoMLX: medianSpeed(goRuns[m][mode])}
+			if runs := tunedRuns[m][mode]; len(runs) > 0 {
+				t := medianSpeed(runs)
+				r.Tuned = &t
+			}
 			if r.GoMLX.Items > 0 {
 				// The mode's own count (a sampler's points, say) wins over the model's batch.
 				r.Batch = r.GoMLX.Items
@@ -254,7 +292,7 @@ var benchLine = regexp.MustCompile(`^Benchmark(\w+)/([\w-]+?)(?:-\d+)?\s+\d+\s+(
 
 // goBench runs the Go benchmark of one model and returns the backend's
 // description, the speed by mode and the modes in the order reported.
-func goBench(root, model string, steps int, backend string) (string, map[string]speed, []string, error) {
+func goBench(root, model string, steps int, backend, ortOptions string) (string, map[string]speed, []string, error) {
 	bm, _ := findBenchModel(model)
 	name := bm.benchmark
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^"+name+"$", "-benchtime", fmt.Sprintf("%dx", steps),
@@ -263,6 +301,9 @@ func goBench(root, model string, steps int, backend string) (string, map[string]
 	cmd.Env = os.Environ()
 	if backend != "" {
 		cmd.Env = append(cmd.Env, "GOMLX_BACKEND="+backend)
+	}
+	if ortOptions != "" {
+		cmd.Env = append(cmd.Env, onnxruntime.SessionOptionsEnv+"="+ortOptions)
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -53,6 +53,9 @@ func printBench(w io.Writer, r benchReport) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := "model\tmode\tbatch\tunit\tGoMLX per s\tms/step\tfirst step\t"
+	if r.ORTOptions != "" {
+		head += "with options per s\tgain\t"
+	}
 	if len(r.Versions) > 0 {
 		for _, p := range peerNames {
 			head += peerTitle[p] + "\t"
@@ -62,6 +65,9 @@ func printBench(w io.Writer, r benchReport) {
 	fmt.Fprintln(tw, head)
 	for _, x := range r.Results {
 		row := fmt.Sprintf("%s\t%s\t%d\t%s\t%s\t%.1f\t%.2f s\t", x.Model, x.Mode, x.Batch, x.GoMLX.Unit, perS(x.GoMLX.PerS), x.GoMLX.MsPerStep, x.GoMLX.FirstStepS)
+		if r.ORTOptions != "" {
+			row += tunedCells(x, "\t") + "\t"
+		}
 		if len(r.Versions) > 0 && x.Model == cellModel {
 			row += strings.Repeat("\t", len(peerNames)+1) // no peer runs a GoNB cell
 		} else if len(r.Versions) > 0 {
@@ -78,6 +84,15 @@ func printBench(w io.Writer, r benchReport) {
 	}
 }
 
+// tunedCells are GoMLX's throughput with --ort-options and its gain over
+// GoMLX as it is.
+func tunedCells(x benchResult, sep string) string {
+	if x.Tuned == nil || x.GoMLX.PerS <= 0 {
+		return "n/a" + sep + "—"
+	}
+	return perS(x.Tuned.PerS) + sep + fmt.Sprintf("%.2f×", x.Tuned.PerS/x.GoMLX.PerS)
+}
+
 // reportHeader says what was measured, on what, and under which load.
 func reportHeader(r benchReport) []string {
 	var lines []string
@@ -86,6 +101,9 @@ func reportHeader(r benchReport) []string {
 	}
 	if len(r.Versions) > 0 {
 		lines = append(lines, fmt.Sprintf("peers: %s; %d threads each", versionLine(r.Versions), r.Threads))
+	}
+	if r.ORTOptions != "" {
+		lines = append(lines, fmt.Sprintf("GoMLX also with the ONNX Runtime session options %s, alternating with GoMLX as it is in every round (\"with options\"; gain: its throughput over GoMLX's)", r.ORTOptions))
 	}
 	machine := r.Machine
 	if r.CPU != "" {
@@ -183,7 +201,8 @@ func benchMarkdown(w io.Writer, r benchReport) {
 	fmt.Fprintln(w, "from `python/bench.lock`; their code is `python/bench/`). Each row times the code its")
 	fmt.Fprintln(w, "lecture runs; the peers compute the same thing with the same shapes, dtypes and batch, on")
 	fmt.Fprintln(w, "the same threads, alternating with GoMLX round by round. Ratio: GoMLX's throughput over the")
-	fmt.Fprintln(w, "fastest peer's (in bold); above 1 GoMLX is faster.")
+	fmt.Fprintln(w, "fastest peer's (in bold); above 1 GoMLX is faster. Where each row's time goes, and the")
+	fmt.Fprintln(w, "CIFAR CNN against the CPU's peak: [bench-profile.md](bench-profile.md) (`klcourse bench --profile`).")
 	fmt.Fprintln(w)
 	for _, line := range reportHeader(r) {
 		fmt.Fprintf(w, "- %s\n", line)
@@ -201,6 +220,10 @@ func benchMarkdown(w io.Writer, r benchReport) {
 		fmt.Fprintln(w, "## Models")
 		fmt.Fprintln(w)
 		head, rule := "| model | mode | batch | unit | GoMLX /s | first step |", "|---|---|--:|---|--:|--:|"
+		if r.ORTOptions != "" {
+			head += " with options /s | gain |"
+			rule += "--:|--:|"
+		}
 		if len(r.Versions) > 0 {
 			for _, p := range peerNames {
 				head += " " + peerTitle[p] + " /s |"
@@ -213,6 +236,9 @@ func benchMarkdown(w io.Writer, r benchReport) {
 		fmt.Fprintln(w, rule)
 		for _, x := range models {
 			row := fmt.Sprintf("| %s | %s | %d | %s | %s | %.2f s |", x.Model, x.Mode, x.Batch, x.GoMLX.Unit, perS(x.GoMLX.PerS), x.GoMLX.FirstStepS)
+			if r.ORTOptions != "" {
+				row += " " + tunedCells(x, " | ") + " |"
+			}
 			if len(r.Versions) > 0 {
 				row += " " + peerCells(x, " | ", true) + " | " + ratioCell(x) + " |"
 			}

@@ -7,6 +7,8 @@ import (
 	onnxbackend "github.com/gomlx/compute-onnx"
 )
 
+var _ interface{ Version() string } = (*onnxbackend.Backend)(nil)
+
 // onnxLinked reports that this build contains the ONNX Runtime backend.
 const onnxLinked = true
 
@@ -17,9 +19,10 @@ func init() {
 	onnxbackend.EnableAutoInstall(false)
 }
 
-// onnxVersion is the version of the ONNX Runtime library b loaded.
+// onnxVersion is the version of the ONNX Runtime library b loaded (b may
+// be the profiling wrapper of pkg/backend/onnxruntime, which says it too).
 func onnxVersion(b compute.Backend) string {
-	if ob, ok := b.(*onnxbackend.Backend); ok {
+	if ob, ok := b.(interface{ Version() string }); ok {
 		return ob.Version()
 	}
 	return "(unknown version)"

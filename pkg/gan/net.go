@@ -143,13 +143,19 @@ func (n Net) forward(x *Node, ws []*Node) *Node {
 		}
 		switch n.Activation {
 		case "relu":
-			x = Max(x, ZerosLike(x))
+			// max(x, 0) as x·[x ≥ 0]: the same values, and a gradient that is
+			// one product, where Max's costs ONNX Runtime four kernels (GoMLX
+			// differentiates Max through Sign(Sign(x − y) + 1)).
+			x = Mul(x, nonNegative(x))
 		case "leaky_relu":
 			slope := n.LeakySlope
 			if slope == 0 {
 				slope = 0.01
 			}
-			x = Max(x, MulScalar(x, slope))
+			// max(x, slope·x), for a slope in [0, 1], as
+			// x·([x ≥ 0] + slope·[x < 0]), as for relu.
+			pos := nonNegative(x)
+			x = Mul(x, Add(pos, MulScalar(OneMinus(pos), slope)))
 		case "tanh":
 			x = Tanh(x)
 		case "maxout":
@@ -161,4 +167,10 @@ func (n Net) forward(x *Node, ws []*Node) *Node {
 		x = Sigmoid(x)
 	}
 	return x
+}
+
+// nonNegative is [x ≥ 0] as 0/1 values of x's dtype; no gradient flows
+// through it.
+func nonNegative(x *Node) *Node {
+	return ConvertDType(GreaterOrEqual(x, ZerosLike(x)), x.DType())
 }

@@ -56,6 +56,12 @@ if __name__ == "__main__":
             _threads = sys.argv[_i + 1]
         elif _a.startswith("--threads="):
             _threads = _a.split("=", 1)[1]
+    # --profile with --framework jax: XLA writes every module it compiles,
+    # after its optimizations, into the folder --xla-dump names.
+    for _i, _a in enumerate(sys.argv):
+        if _a == "--xla-dump" and _i + 1 < len(sys.argv):
+            os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_dump_to=" + sys.argv[_i + 1] +
+                                       " --xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*").strip()
     if _threads not in ("", "0"):
         os.environ["OMP_NUM_THREADS"] = _threads
         os.environ["MKL_NUM_THREADS"] = _threads
@@ -231,6 +237,126 @@ def measure(name, framework, mode, steps, warmup):
             "per_s": items / med, "ms_per_step": med * 1e3, "first_step_s": first_s}
 
 
+def profile_torch(name, mode, steps, warmup):
+    """Where a PyTorch step's time goes: `steps` steps under torch.profiler,
+    after the first and the warm-up steps; each op (an aten op, or under
+    torch.compile a kernel Inductor generated) with its share of the self CPU
+    time, its calls and milliseconds per step. Nested ops count in events."""
+    from torch.profiler import profile as torch_profile, ProfilerActivity
+    fn, _, _ = WORKLOADS[(name, "torch")]
+    _, make_input, step = fn(mode)
+    step(make_input())
+    for _ in range(warmup):
+        step(make_input())
+    xs = [make_input() for _ in range(steps)]
+    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+        t = time.perf_counter()
+        for x in xs:
+            step(x)
+        wall = time.perf_counter() - t
+    ev = [e for e in prof.key_averages() if e.self_cpu_time_total > 0]
+    total = sum(e.self_cpu_time_total for e in ev) or 1
+    ev.sort(key=lambda e: -e.self_cpu_time_total)
+    return {"steps": steps, "ms_per_step": wall * 1e3 / steps, "self_cpu_ms_per_step": total / 1e3 / steps,
+            "events_per_step": sum(e.count for e in ev) / steps, "distinct_ops": len(ev),
+            "top": [{"op": e.key, "share": e.self_cpu_time_total / total, "calls_per_step": e.count / steps,
+                     "ms_per_step": e.self_cpu_time_total / 1e3 / steps} for e in ev[:10]]}
+
+
+# An HLO instruction: "  [ROOT] [%]name = TYPE opcode(...)"; the opcode is the
+# first word followed by "(" after the "=" (a tuple type starts with "(").
+_HLO_INSTR = None
+# Instructions that move no data or only name it.
+_HLO_FREE = {"parameter", "constant", "get-tuple-element", "tuple", "bitcast"}
+
+
+def hlo_counts(text):
+    """Counts of the instructions of one optimized HLO module that run once
+    per call: those of its entry computation and of the bodies of its while
+    loops (once each; a fusion is one loop over memory), by opcode, and the
+    instructions inside the fused computations they call."""
+    import re
+    global _HLO_INSTR
+    if _HLO_INSTR is None:
+        _HLO_INSTR = re.compile(r"^\s*(?:ROOT\s+)?%?[\w.\-]+\s*=\s*.*?\s([a-z][\w\-]*)\(")
+    comps, name, entry = {}, None, None
+    for line in text.splitlines():
+        if line and not line[0].isspace() and line.rstrip().endswith("{"):
+            head = line.split("(")[0].split()
+            name = head[-1].lstrip("%") if head else ""
+            if line.startswith("ENTRY"):
+                entry = name
+            comps[name] = []
+            continue
+        if line.startswith("}"):
+            name = None
+            continue
+        m = _HLO_INSTR.match(line)
+        if m and name is not None:
+            comps[name].append((m.group(1), line))
+    bodies = set()
+    for ops in comps.values():
+        for op, line in ops:
+            if op == "while":
+                b = re.search(r"body=%?([\w.\-]+)", line)
+                if b:
+                    bodies.add(b.group(1))
+    run, fused, called = {}, 0, set()
+    for c in [entry] + sorted(bodies):
+        for op, line in comps.get(c, []):
+            if op in _HLO_FREE:
+                continue
+            run[op] = run.get(op, 0) + 1
+            if op == "fusion":
+                f = re.search(r"calls=%?([\w.\-]+)", line)
+                if f:
+                    called.add(f.group(1))
+    for c in called:
+        fused += sum(1 for op, _ in comps.get(c, []) if op not in _HLO_FREE)
+    return {"entry_ops": sum(run.values()), "fusions": run.get("fusion", 0), "ops_in_fusions": fused,
+            "loop_bodies": len(bodies), "by_opcode": dict(sorted(run.items(), key=lambda kv: -kv[1]))}
+
+
+def profile_jax(name, mode, steps, warmup, dump):
+    """What XLA made of a JAX step: the steps run with XLA_FLAGS dumping every
+    compiled module into dump (see --xla-dump); the largest module after
+    XLA's optimizations is the step's, and its instructions are counted."""
+    measure(name, "jax", mode, steps, warmup)
+    modules = []
+    for f in sorted(os.listdir(dump)):
+        if f.endswith("after_optimizations.txt"):
+            with open(os.path.join(dump, f)) as fh:
+                c = hlo_counts(fh.read())
+            c["module"] = f
+            modules.append(c)
+    if not modules:
+        raise SystemExit(f"bench peers: XLA dumped no optimized module into {dump}")
+    modules.sort(key=lambda c: -(c["entry_ops"] + c["ops_in_fusions"]))
+    return {"modules": len(modules), "step_module": modules[0]}
+
+
+FLOPS = {}  # name -> fn(): the FLOP counts of the model's workload, by PyTorch
+
+
+def gemm_ceiling(n=2048, reps=7):
+    """The FP32 matrix-product throughput this machine reaches with PyTorch
+    (oneDNN/MKL) and JAX (XLA's Eigen) on the threads set: the median time of
+    reps products of two n x n matrices, 2 n^3 FLOPs each, after one warm-up."""
+    out = {"n": n, "reps": reps}
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    ja, jb = jnp.asarray(a.numpy()), jnp.asarray(b.numpy())
+    jmm = jax.jit(lambda x, y: x @ y)
+    for name, f in (("torch", lambda: torch.mm(a, b)), ("jax", lambda: jmm(ja, jb).block_until_ready())):
+        f()
+        times = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t)
+        out[name + "_gflops"] = 2 * n ** 3 / statistics.median(times) / 1e9
+    return out
+
+
 def versions():
     from importlib.metadata import version
     return {"torch": torch.__version__, "jax": jax.__version__, "jaxlib": version("jaxlib")}
@@ -246,9 +372,25 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=0, help="threads of the framework (JAX: 1, or one per core); 0 keeps its default")
     p.add_argument("--versions", action="store_true", help="print the versions as JSON and exit")
+    p.add_argument("--profile", action="store_true", help="print where a step's time goes (torch: torch.profiler; jax: the optimized HLO, with --xla-dump) instead of timing it")
+    p.add_argument("--xla-dump", default="", help="with --profile --framework jax: an empty folder for XLA's dump")
+    p.add_argument("--gemm", action="store_true", help="print the FP32 matrix-product throughput of torch and jax on --threads as JSON and exit")
+    p.add_argument("--flops", action="store_true", help="print the FLOP counts of the models that have them (torch's FlopCounterMode) as JSON and exit")
     args = p.parse_args()
     if args.versions:
         print(json.dumps(versions()))
+        return 0
+    if args.gemm:
+        if args.threads > 0:
+            torch.set_num_threads(args.threads)
+        print(json.dumps({"gemm": gemm_ceiling()}), flush=True)
+        return 0
+    if args.flops:
+        names = args.models.split(",") if args.models else sorted(FLOPS)
+        for name in names:
+            if name not in FLOPS:
+                raise SystemExit(f"bench peers: no FLOP count for {name!r} (there are {', '.join(sorted(FLOPS))})")
+            print(json.dumps({"model": name, "flops": FLOPS[name]()}), flush=True)
         return 0
     FRAMEWORK = args.framework
     kind = "jax" if FRAMEWORK == "jax" else "torch"
@@ -271,7 +413,14 @@ def main():
                 print(json.dumps({"model": name, "mode": mode, "error": f"the {kind} version has no mode {mode} (it has {', '.join(WORKLOADS[(name, kind)][1])})"}), flush=True)
                 continue
             try:
-                print(json.dumps(measure(name, kind, mode, args.steps, args.warmup)), flush=True)
+                if args.profile and kind == "jax":
+                    if not args.xla_dump:
+                        raise SystemExit("bench peers: --profile --framework jax needs --xla-dump FOLDER")
+                    print(json.dumps({"model": name, "mode": mode, "profile": profile_jax(name, mode, args.steps, args.warmup, args.xla_dump)}), flush=True)
+                elif args.profile:
+                    print(json.dumps({"model": name, "mode": mode, "profile": profile_torch(name, mode, args.steps, args.warmup)}), flush=True)
+                else:
+                    print(json.dumps(measure(name, kind, mode, args.steps, args.warmup)), flush=True)
             except SystemExit:
                 raise
             except Exception as e:  # torch.compile's failures (no compiler, an unsupported op) are reported, not fatal

@@ -70,3 +70,25 @@ def cnn_jax_workload(mode):
         return np_rand(batch, 32, 32, 3), jnp.asarray(rng.integers(0, 10, batch, dtype=np.int32))
 
     return batch, data, jax_trainer(mode, cnn_jax_init(jax.random.PRNGKey(0)), loss, adam(1e-3, eps=1e-7))
+
+
+def cnn_flops():
+    """The FLOPs of the CNN at batch 250 as torch's FlopCounterMode counts them
+    (convolutions and matrix products, 2 per multiply-add; a backward
+    convolution computes only the gradients it needs, none for the images):
+    the forward pass, and one training step's forward and backward."""
+    from torch.utils.flop_counter import FlopCounterMode
+    m = CNN()
+    batch = 250
+    x, y = torch.rand(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    m.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as fwd:
+        m(x)
+    m.train()
+    with FlopCounterMode(display=False) as step:
+        F.cross_entropy(m(x), y).backward()
+    by_op = {str(k): v for k, v in step.get_flop_counts()["Global"].items()}
+    return {"batch": batch, "forward": fwd.get_total_flops(), "train_step": step.get_total_flops(), "train_step_by_op": by_op}
+
+
+FLOPS["cnn"] = cnn_flops
