@@ -204,6 +204,57 @@ func TestRetrain(t *testing.T) {
 	}
 }
 
+// TestRetrainReplacesTheRun: a run trained again with $KLCOURSE_RETRAIN
+// replaces the stored one, files and card; the next Open loads the new one.
+func TestRetrainReplacesTheRun(t *testing.T) {
+	isolate(t)
+	root := fakeModule(t)
+	r, _ := open(spec(1), root)
+	train(t, r, "old weights")
+	t.Setenv(RetrainEnv, "1")
+	again, err := open(spec(1), root)
+	if err != nil || again.Found {
+		t.Fatalf("retrain: %v, found %v", err, again.Found)
+	}
+	write(t, again.File("weights.json"), "new weights")
+	if err := again.Commit(map[string]float64{"loss": 0.25}, "test backend"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(again.File("weights.json")); string(b) != "new weights" || again.Card.Metrics["loss"] != 0.25 {
+		t.Errorf("after retraining: Dir holds %q, card metrics %v", b, again.Card.Metrics)
+	}
+	t.Setenv(RetrainEnv, "")
+	loaded, err := open(spec(1), root)
+	if err != nil || !loaded.Found {
+		t.Fatalf("the retrained run is not found: %v", err)
+	}
+	if b, _ := os.ReadFile(loaded.File("weights.json")); string(b) != "new weights" || loaded.Card.Metrics["loss"] != 0.25 {
+		t.Errorf("stored after retraining: %q, card metrics %v", b, loaded.Card.Metrics)
+	}
+	own, _ := OwnStore()
+	if entries, _ := os.ReadDir(own); len(entries) != 1 {
+		t.Errorf("the store holds %d entries, want the one run", len(entries))
+	}
+}
+
+// TestRaceKeepsTheWinnersCard: a run another kernel committed while this
+// one trained is kept, and Commit returns its card, not this training's.
+func TestRaceKeepsTheWinnersCard(t *testing.T) {
+	isolate(t)
+	root := fakeModule(t)
+	a, _ := open(spec(1), root)
+	b, _ := open(spec(1), root)
+	train(t, a, "first")
+	write(t, b.File("weights.json"), "second")
+	if err := b.Commit(map[string]float64{"loss": 9}, "other"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(b.File("weights.json"))
+	if string(got) != "first" || b.Card.Metrics["loss"] != 1 || b.Card.Files["weights.json"] != a.Card.Files["weights.json"] {
+		t.Errorf("the loser's run: files %q, card %+v", got, b.Card)
+	}
+}
+
 // TestSharedStore: a run packed from one store and unpacked into a read-only
 // shared store is found there by another student; two students training the
 // same run at once each commit to their own store without corrupting it.
