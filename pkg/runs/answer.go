@@ -7,7 +7,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/printer"
-	"go/scanner"
 	"go/token"
 	"os"
 	"path/filepath"
@@ -205,24 +204,4 @@ func printUncommented(fset *token.FileSet, node ast.Node, tok token.Token) (stri
 		return "", fmt.Errorf("runs: printing the program's source: %w", err)
 	}
 	return tokens(buf.Bytes()), nil
-}
-
-// tokens is src as its Go tokens, one space between them: blank lines and
-// comments do not count.
-func tokens(src []byte) string {
-	var s scanner.Scanner
-	fset := token.NewFileSet()
-	s.Init(fset.AddFile("", -1, len(src)), src, nil, 0)
-	var out []string
-	for {
-		_, tok, lit := s.Scan()
-		if tok == token.EOF {
-			break
-		}
-		if lit == "" || tok == token.SEMICOLON {
-			lit = tok.String()
-		}
-		out = append(out, lit)
-	}
-	return strings.Join(out, " ")
 }

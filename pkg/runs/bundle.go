@@ -74,7 +74,7 @@ func Stale(s Stored, root string) string {
 		return err.Error()
 	}
 	if code != s.Card.CodeHash {
-		return "the code of " + strings.Join(s.Card.Packages, ", ") + " has changed since it was trained"
+		return "the code of " + strings.Join(s.Card.Packages, ", ") + " (or of a package they import, or go.sum) has changed since it was trained"
 	}
 	return ""
 }

@@ -204,6 +204,50 @@ func TestRetrain(t *testing.T) {
 	}
 }
 
+// TestCodeHash: the key follows the module's packages that a listed
+// package imports, directly or not, and go.sum; a comment or layout edit
+// keeps it, a code edit changes it.
+func TestCodeHash(t *testing.T) {
+	root := fakeModule(t)
+	write(t, filepath.Join(root, "pkg", "trainer", "train.go"), "package trainer\n\nimport (\n\t\"fmt\"\n\n\t\""+Module+"/pkg/graph\"\n)\n\nvar Rate = graph.Scale * 0.1\n\nvar _ = fmt.Sprint\n")
+	write(t, filepath.Join(root, "pkg", "graph", "graph.go"), "package graph\n\nimport \""+Module+"/internal/rng\"\n\nvar Scale = rng.Seed\n")
+	write(t, filepath.Join(root, "internal", "rng", "rng.go"), "package rng\n\n// Seed seeds.\nconst Seed = 1\n")
+	write(t, filepath.Join(root, "internal", "rng", "rng_test.go"), "package rng\n\nconst x = 1\n")
+	write(t, filepath.Join(root, "go.sum"), "gonum.org/v1/gonum v0.16.0 h1:abc=\n")
+	hash := func() string {
+		t.Helper()
+		h, err := CodeHash(root, []string{"pkg/trainer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	base := hash()
+	edits := []struct {
+		what, file, src string
+		same            bool
+	}{
+		{"a comment edit of the listed package", "pkg/trainer/train.go", "package trainer\n\nimport (\n\t\"fmt\"\n\n\t\"" + Module + "/pkg/graph\"\n)\n\n// Rate is the learning rate.\nvar Rate = graph.Scale * 0.1 // scaled\n\nvar _ = fmt.Sprint\n", true},
+		{"a comment edit two imports down", "internal/rng/rng.go", "package rng\n\n// Seed seeds the course's generators.\n\nconst Seed = 1 // one\n", true},
+		{"a layout edit", "pkg/graph/graph.go", "package graph\n\nimport \"" + Module + "/internal/rng\"\n\nvar   Scale   =   rng.Seed\n", true},
+		{"a test file", "internal/rng/rng_test.go", "package rng\n\nconst x = 2\n", true},
+		{"a code edit two imports down", "internal/rng/rng.go", "package rng\n\nconst Seed = 2\n", false},
+		{"a code edit of an imported package", "pkg/graph/graph.go", "package graph\n\nimport \"" + Module + "/internal/rng\"\n\nvar Scale = rng.Seed + 1\n", false},
+		{"a dependency's version", "go.sum", "gonum.org/v1/gonum v0.16.1 h1:abd=\n", false},
+	}
+	for _, e := range edits {
+		write(t, filepath.Join(root, filepath.FromSlash(e.file)), e.src)
+		got := hash()
+		if (got == base) != e.same {
+			t.Errorf("%s: the code hash changed %v, want %v", e.what, got != base, !e.same)
+		}
+		base = got
+	}
+	if _, err := CodeHash(root, []string{"pkg/missing"}); err == nil {
+		t.Error("a package that does not exist was hashed")
+	}
+}
+
 // TestRetrainReplacesTheRun: a run trained again with $KLCOURSE_RETRAIN
 // replaces the stored one, files and card; the next Open loads the new one.
 func TestRetrainReplacesTheRun(t *testing.T) {
