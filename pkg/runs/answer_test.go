@@ -159,6 +159,22 @@ func TestEnsure(t *testing.T) {
 	if entries, _ := os.ReadDir(own); len(entries) != 1 {
 		t.Errorf("the store holds %d entries after a failed training, want the one run", len(entries))
 	}
+	// A training that panics (a must.* in the cell's closure) leaves no
+	// folder either, and the panic goes on.
+	func() {
+		defer func() {
+			if p := recover(); p != "must: out of memory" {
+				t.Errorf("the panic of a training: %v", p)
+			}
+		}()
+		ensure(spec(3), root, "test", func(dir string) (map[string]float64, error) {
+			os.WriteFile(filepath.Join(dir, "half.json"), []byte("["), 0o644)
+			panic("must: out of memory")
+		})
+	}()
+	if entries, _ := os.ReadDir(own); len(entries) != 1 {
+		t.Errorf("the store holds %d entries after a training panicked, want the one run", len(entries))
+	}
 	if _, err := ensure(spec(2), root, "test", trainFn); err != nil || trained != 2 {
 		t.Errorf("Ensure after a failed training: %v, trained %d times", err, trained)
 	}

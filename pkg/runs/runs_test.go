@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeModule makes a module root with the course's module path and one
@@ -425,21 +426,59 @@ func TestGC(t *testing.T) {
 	r, _ := open(spec(1), root)
 	train(t, r, "w")
 	own, _ := OwnStore()
-	if d, _ := GC(own, root, false); len(d) != 0 {
+	if d, _, _ := GC(own, root, false); len(d) != 0 {
 		t.Fatalf("GC dropped a current run: %+v", d)
 	}
 	write(t, filepath.Join(root, "pkg", "trainer", "train.go"), "package trainer\n\nconst Rate = 0.3\n")
-	if d, _ := GC(own, root, true); len(d) != 1 {
+	if d, _, _ := GC(own, root, true); len(d) != 1 {
 		t.Fatalf("GC --dry-run found %d stale runs, want 1", len(d))
 	}
 	if l, _ := List(own); len(l) != 1 {
 		t.Fatal("a dry run removed a run")
 	}
-	if d, _ := GC(own, root, false); len(d) != 1 {
+	if d, _, _ := GC(own, root, false); len(d) != 1 {
 		t.Fatalf("GC dropped %d runs, want 1", len(d))
 	}
 	if l, _ := List(own); len(l) != 0 {
 		t.Errorf("left after GC: %+v", l)
+	}
+}
+
+// TestGCLeftovers: GC removes the folders of a training or an unpacking
+// left unfinished for LeftoverAge, not a younger one (a training in
+// progress in another kernel); Leftovers counts them all.
+func TestGCLeftovers(t *testing.T) {
+	isolate(t)
+	root := fakeModule(t)
+	own, _ := OwnStore()
+	old := filepath.Join(own, ".training-0123-456")
+	oldUnpack := filepath.Join(own, ".unpack-789")
+	live := filepath.Join(own, ".training-abcd-999")
+	for _, dir := range []string{old, oldUnpack, live} {
+		write(t, filepath.Join(dir, "w.json"), "[1]")
+	}
+	long := time.Now().Add(-LeftoverAge - time.Hour)
+	for _, p := range []string{old, filepath.Join(old, "w.json"), oldUnpack, filepath.Join(oldUnpack, "w.json")} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if all, _ := Leftovers(own, 0); len(all) != 3 {
+		t.Errorf("Leftovers(0) = %v, want all three", all)
+	}
+	_, left, err := GC(own, root, true)
+	if err != nil || len(left) != 2 {
+		t.Fatalf("GC --dry-run: %v, %v", left, err)
+	}
+	if _, err := os.Stat(old); err != nil {
+		t.Error("a dry run removed a leftover")
+	}
+	if _, left, err = GC(own, root, false); err != nil || len(left) != 2 {
+		t.Fatalf("GC: %v, %v", left, err)
+	}
+	entries, _ := os.ReadDir(own)
+	if len(entries) != 1 || entries[0].Name() != filepath.Base(live) {
+		t.Errorf("after GC the store holds %v, want the training in progress", entries)
 	}
 }
 
