@@ -231,7 +231,7 @@ func addFile(tw *tar.Writer, path, name string) error {
 // a temporary folder of the store, verified, and renamed into place; a run
 // already there is kept. It returns the keys of the runs it added. A bundle
 // with a path outside its runs, or a run that does not verify, is refused
-// (nothing of that run is kept) with the entry named.
+// as a whole, with the entry or the run named: no run of it is added.
 func Unpack(r io.Reader, bundle, store string) ([]string, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
@@ -256,9 +256,9 @@ func Unpack(r io.Reader, bundle, store string) ([]string, error) {
 			return nil, fmt.Errorf("%s: %w", bundle, err)
 		}
 		name := h.Name
-		key, _, ok := strings.Cut(name, "/")
-		if !ok || !fs.ValidPath(name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
-			return nil, fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, name)
+		key, err := entryKey(h, bundle)
+		if err != nil {
+			return nil, err
 		}
 		seen[key] = true
 		dst := filepath.Join(tmp, filepath.FromSlash(name))
@@ -320,9 +320,9 @@ func BundleKeys(r io.Reader, bundle string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", bundle, err)
 		}
-		key, _, ok := strings.Cut(h.Name, "/")
-		if !ok || !fs.ValidPath(h.Name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
-			return nil, fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, h.Name)
+		key, err := entryKey(h, bundle)
+		if err != nil {
+			return nil, err
 		}
 		seen[key] = true
 	}
@@ -332,4 +332,14 @@ func BundleKeys(r io.Reader, bundle string) ([]string, error) {
 	}
 	sort.Strings(keys)
 	return keys, nil
+}
+
+// entryKey is the key of the run a bundle's entry belongs to: an entry must
+// be a regular file KEY/FILE, with a path that stays inside its run.
+func entryKey(h *tar.Header, bundle string) (string, error) {
+	key, _, ok := strings.Cut(h.Name, "/")
+	if !ok || !fs.ValidPath(h.Name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
+		return "", fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, h.Name)
+	}
+	return key, nil
 }
