@@ -110,7 +110,7 @@ func runRuns(args []string) error {
 			fmt.Printf("%s %s %s/%s: %s\n", verb, shortKey(s.Dir), s.Card.Notebook, s.Card.Name, runs.Stale(s, root))
 		}
 		for _, dir := range leftovers {
-			fmt.Printf("%s %s: a training or unpacking left unfinished for %s or more\n", verb, filepath.Base(dir), runs.LeftoverAge)
+			fmt.Printf("%s %s: a training or unpacking left unfinished for %.0f hours or more\n", verb, filepath.Base(dir), runs.LeftoverAge.Hours())
 		}
 		if err == nil {
 			fmt.Printf("klcourse runs gc: %d run(s) stale, %d unfinished folder(s) left over, in %s\n", len(dropped), len(leftovers), *store)
@@ -151,8 +151,8 @@ func runsList(w io.Writer, store string) error {
 	}
 	if len(all) > 0 {
 		old, _ := runs.Leftovers(store, runs.LeftoverAge)
-		fmt.Fprintf(w, "%d unfinished training or unpacking folder(s) (.training-*, .unpack-*): %d in progress or recent, %d left %s or more (klcourse runs gc removes those)\n",
-			len(all), len(all)-len(old), len(old), runs.LeftoverAge)
+		fmt.Fprintf(w, "%d unfinished training or unpacking folder(s) (.training-*, .unpack-*): %d in progress or recent, %d left %.0f hours or more (klcourse runs gc removes those)\n",
+			len(all), len(all)-len(old), len(old), runs.LeftoverAge.Hours())
 	}
 	return nil
 }
