@@ -31,7 +31,8 @@
 // --runs BUNDLE"). Every candidate is verified (card, key, every file's sum)
 // before it is used; one that fails is skipped, and the reason is given.
 // $KLCOURSE_RETRAIN=1 (or a comma-separated list of run names) skips the
-// lookup: the cell trains, and the new run lands in the student's own store.
+// lookup: the cell trains, and the new run replaces the stored one in the
+// student's own store.
 // Writes go only to the own store, through a temporary folder renamed into
 // place, so two kernels training the same run at once never leave a half
 // run behind.
