@@ -40,7 +40,8 @@ with the same key instead, and prints where it came from. See pkg/runs.
                                   a bundle (tar.gz) of the store's runs, to hand to a lab
                                   (an exercise's runs only when their KEY is named)
   unpack [--store DIR] FILE       add a bundle's runs to a store, each verified first
-  gc [--store DIR] [--dry-run]    drop the runs whose training code has changed
+  gc [--store DIR] [--dry-run]    drop the runs whose training code has changed, and the
+                                  folders of trainings left unfinished for 6h or more
 
 DIR defaults to your own store (` + "$" + runs.RunsEnv + `/store, or ~/.cache/klcourse/runs/store).
 Shared read-only stores are listed in ` + "$" + runs.StoresEnv + `; ` + "$" + runs.RetrainEnv + `=1 trains again.
@@ -100,16 +101,19 @@ func runRuns(args []string) error {
 		if err != nil {
 			return err
 		}
-		dropped, err := runs.GC(*store, root, *dryRun)
+		dropped, leftovers, err := runs.GC(*store, root, *dryRun)
+		verb := "dropped"
+		if *dryRun {
+			verb = "would drop"
+		}
 		for _, s := range dropped {
-			verb := "dropped"
-			if *dryRun {
-				verb = "would drop"
-			}
 			fmt.Printf("%s %s %s/%s: %s\n", verb, shortKey(s.Dir), s.Card.Notebook, s.Card.Name, runs.Stale(s, root))
 		}
+		for _, dir := range leftovers {
+			fmt.Printf("%s %s: a training or unpacking left unfinished for %.0f hours or more\n", verb, filepath.Base(dir), runs.LeftoverAge.Hours())
+		}
 		if err == nil {
-			fmt.Printf("klcourse runs gc: %d run(s) stale in %s\n", len(dropped), *store)
+			fmt.Printf("klcourse runs gc: %d run(s) stale, %d unfinished folder(s) left over, in %s\n", len(dropped), len(leftovers), *store)
 		}
 		return err
 	}
@@ -141,6 +145,15 @@ func runsList(w io.Writer, store string) error {
 			strings.Replace(s.Card.Created, "T", " ", 1), took, mib(s.Size))
 	}
 	fmt.Fprintf(w, "%d run(s), %s, in %s\n", len(list), mib(total), store)
+	all, err := runs.Leftovers(store, 0)
+	if err != nil {
+		return err
+	}
+	if len(all) > 0 {
+		old, _ := runs.Leftovers(store, runs.LeftoverAge)
+		fmt.Fprintf(w, "%d unfinished training or unpacking folder(s) (.training-*, .unpack-*): %d in progress or recent, %d left %.0f hours or more (klcourse runs gc removes those)\n",
+			len(all), len(all)-len(old), len(old), runs.LeftoverAge.Hours())
+	}
 	return nil
 }
 

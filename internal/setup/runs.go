@@ -23,8 +23,10 @@ import (
 func systemRuns(env *setupEnv) string { return filepath.Join(env.home, "runs") }
 
 // checkRuns wants the shared store's runs to verify and to be readable and
-// not writable by students, and, with --runs, every run of the bundle in
-// it. A lab without a shared store is in place too (each student trains).
+// not writable by students, nothing left from an unfinished unpacking, and,
+// with --runs, every run of the bundle in it; it says how many runs were
+// trained by the checkout's code (the others no cell finds any more). A lab
+// without a shared store is in place too (each student trains).
 func checkRuns(env *setupEnv) (string, error) {
 	store := systemRuns(env)
 	if _, err := os.Stat(store); errors.Is(err, fs.ErrNotExist) {
@@ -37,14 +39,25 @@ func checkRuns(env *setupEnv) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	left, err := runs.Leftovers(store, 0)
+	if err != nil {
+		return "", err
+	}
+	if len(left) > 0 {
+		return "", fmt.Errorf("%s is left from an unpacking that did not finish", left[0])
+	}
 	have := map[string]bool{}
 	var size int64
+	current := 0
 	for _, s := range list {
 		if s.Err != nil {
 			return "", fmt.Errorf("a shared run does not verify: %v", s.Err)
 		}
 		have[s.Card.Key] = true
 		size += s.Size
+		if env.root != "" && runs.Stale(s, env.root) == "" {
+			current++
+		}
 	}
 	if env.runsBundle != "" {
 		keys, err := bundleKeys(env.runsBundle)
@@ -65,8 +78,14 @@ func checkRuns(env *setupEnv) (string, error) {
 		return "", err
 	}
 	env.kernelEnv[runs.StoresEnv] = store
-	return fmt.Sprintf("%d shared run(s), %.1f MiB, in %s: verified, read-only for students (%s in the kernel)",
-		len(list), float64(size)/(1<<20), store, runs.StoresEnv), nil
+	trained := ""
+	if env.root != "" {
+		// A run trained by other code than this checkout's is never found
+		// (its key differs): klcourse runs build and a new bundle refresh them.
+		trained = fmt.Sprintf(" (%d trained by this checkout's code)", current)
+	}
+	return fmt.Sprintf("%d shared run(s)%s, %.1f MiB, in %s: verified, read-only for students (%s in the kernel)",
+		len(list), trained, float64(size)/(1<<20), store, runs.StoresEnv), nil
 }
 
 func bundleKeys(bundle string) ([]string, error) {
@@ -119,7 +138,8 @@ func checkReadOnlyForStudents(store string) error {
 	})
 }
 
-// installRuns drops the shared runs that no longer verify, unpacks the
+// installRuns drops the shared runs that no longer verify and what an
+// unpacking that did not finish left, unpacks the
 // bundle (each run verified first; runs already there are kept) and makes
 // the store readable, not writable, by students.
 func installRuns(env *setupEnv) error {
@@ -134,6 +154,18 @@ func installRuns(env *setupEnv) error {
 			if err := os.RemoveAll(s.Dir); err != nil {
 				return err
 			}
+		}
+	}
+	// Setup holds the lab's lock and nothing else writes this store: every
+	// unfinished unpacking in it is left from a setup that stopped.
+	left, err := runs.Leftovers(store, 0)
+	if err != nil {
+		return err
+	}
+	for _, dir := range left {
+		fmt.Fprintf(env.out, "           removing %s, left from an unpacking that did not finish\n", dir)
+		if err := os.RemoveAll(dir); err != nil {
+			return err
 		}
 	}
 	if env.runsBundle != "" {

@@ -51,7 +51,8 @@ func TestSystemRuns(t *testing.T) {
 	os.Chmod(prefix, 0o755)
 	os.Chmod(filepath.Dir(prefix), 0o755) // t.TempDir's parent is 0700
 	out := &bytes.Buffer{}
-	env := &setupEnv{home: prefix, system: true, out: out, kernelEnv: map[string]string{}}
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	env := &setupEnv{root: root, home: prefix, system: true, out: out, kernelEnv: map[string]string{}}
 
 	// No bundle, no store: the step is in place (each student trains).
 	if what, err := checkRuns(env); err != nil || !strings.Contains(what, "no shared runs") || env.kernelEnv[runs.StoresEnv] != "" {
@@ -65,6 +66,9 @@ func TestSystemRuns(t *testing.T) {
 		t.Fatalf("the runs step failed:\n%s", out)
 	}
 	store := filepath.Join(prefix, "runs")
+	if what, err := checkRuns(env); err != nil || !strings.Contains(what, "1 shared run(s) (1 trained by this checkout's code)") {
+		t.Errorf("the check after the install: %q, %v", what, err)
+	}
 	if env.kernelEnv[runs.StoresEnv] != store {
 		t.Errorf("kernel environment %v, want %s=%s", env.kernelEnv, runs.StoresEnv, store)
 	}
@@ -121,6 +125,23 @@ func TestSystemRuns(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(weights); string(got) != "[0.5,-1]" {
 		t.Errorf("after the repair the weights are %q", got)
+	}
+
+	// A setup stopped while unpacking leaves a temporary folder (0700, as
+	// os.MkdirTemp makes it): the check names it, the install removes it.
+	left, err := os.MkdirTemp(store, ".unpack-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(left, "half"), []byte("x"), 0o600)
+	if _, err := checkRuns(env); err == nil || !strings.Contains(err.Error(), left) {
+		t.Errorf("a leftover unpacking passed: %v", err)
+	}
+	if !runSetupStep(env, setupStep{name: "runs", check: checkRuns, install: installRuns, fix: fixRuns}) {
+		t.Fatalf("the runs step did not remove the leftover:\n%s", out)
+	}
+	if _, err := os.Stat(left); err == nil {
+		t.Errorf("%s is still there after the install", left)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/printer"
-	"go/scanner"
 	"go/token"
 	"os"
 	"path/filepath"
@@ -32,30 +31,55 @@ import (
 // Call it from the notebook's own code (a cell, or a function declared in
 // one): the program's source is found beside the caller's file.
 func Answer(names ...string) ([]string, error) {
-	_, file, _, ok := runtime.Caller(1)
-	if !ok || !filepath.IsAbs(file) {
-		return nil, errors.New("runs: the calling program's source cannot be found (built with -trimpath?)")
+	dir, _, err := callerProgram()
+	if err != nil {
+		return nil, err
 	}
-	return answer(filepath.Dir(file), names)
+	return answer(dir, names)
 }
 
 // AnswerOf is Answer for the functions given as values (top-level
 // functions of the calling program, such as the losses a helper of the
 // notebook is passed): their names come from the program's symbol table.
 func AnswerOf(fns ...any) ([]string, error) {
-	_, file, _, ok := runtime.Caller(1)
-	if !ok || !filepath.IsAbs(file) {
-		return nil, errors.New("runs: the calling program's source cannot be found (built with -trimpath?)")
-	}
-	names, err := funcNames(fns)
+	dir, pkg, err := callerProgram()
 	if err != nil {
 		return nil, err
 	}
-	return answer(filepath.Dir(file), names)
+	names, err := funcNames(fns, pkg)
+	if err != nil {
+		return nil, err
+	}
+	return answer(dir, names)
 }
 
-// funcNames names top-level functions given as values.
-func funcNames(fns []any) ([]string, error) {
+// callerProgram is the folder of the source of the program that called
+// Answer or AnswerOf, and the package the calling function belongs to
+// ("main" in a notebook).
+func callerProgram() (dir, pkg string, err error) {
+	pc, file, _, ok := runtime.Caller(2)
+	if !ok || !filepath.IsAbs(file) {
+		return "", "", errors.New("runs: the calling program's source cannot be found (built with -trimpath?)")
+	}
+	if f := runtime.FuncForPC(pc); f != nil {
+		pkg, _ = splitFuncName(f.Name())
+	}
+	return filepath.Dir(file), pkg, nil
+}
+
+// splitFuncName splits a function's full name (main.klLoss,
+// github.com/x/y.F, main.main.func1) into its package path and the rest.
+func splitFuncName(full string) (pkg, name string) {
+	slash := strings.LastIndex(full, "/") + 1
+	dot := strings.Index(full[slash:], ".")
+	if dot < 0 {
+		return "", full
+	}
+	return full[:slash+dot], full[slash+dot+1:]
+}
+
+// funcNames names top-level functions of package pkg given as values.
+func funcNames(fns []any, pkg string) ([]string, error) {
 	var names []string
 	for _, fn := range fns {
 		v := reflect.ValueOf(fn)
@@ -67,8 +91,10 @@ func funcNames(fns []any) ([]string, error) {
 			return nil, fmt.Errorf("runs: AnswerOf: no name for the function %T", fn)
 		}
 		full := f.Name() // main.klLoss, or main.main.func1 for a function literal
-		name := full[strings.LastIndex(full, "/")+1:]
-		_, name, _ = strings.Cut(name, ".")
+		p, name := splitFuncName(full)
+		if p != pkg {
+			return nil, fmt.Errorf("runs: AnswerOf: %s is not a function of the program (package %s): give the functions the student writes", full, pkg)
+		}
 		if !token.IsIdentifier(name) {
 			return nil, fmt.Errorf("runs: AnswerOf: %s is not a top-level function of the program (a function literal or a method?): give the function by its name", full)
 		}
@@ -92,14 +118,23 @@ func answer(dir string, names []string) ([]string, error) {
 	// var, const or type declaration.
 	decls := map[string][]ast.Node{}
 	kinds := map[ast.Node]token.Token{}
+	// pkgScope holds the objects of the files' package scopes: an
+	// identifier that resolves to one of them, or to nothing in its file
+	// (a declaration of another file, or a predeclared name), may name a
+	// top-level declaration; one that resolves to a local, a parameter or
+	// a field does not.
+	pkgScope := map[*ast.Object]bool{}
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
 		if err != nil {
 			return nil, fmt.Errorf("runs: the program's source: %w", err)
+		}
+		for _, obj := range f.Scope.Objects {
+			pkgScope[obj] = true
 		}
 		for _, d := range f.Decls {
 			switch d := d.(type) {
@@ -144,12 +179,9 @@ func answer(dir string, names []string) ([]string, error) {
 			continue
 		}
 		seen[node] = true
-		ast.Inspect(node, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok && id.Name != "main" {
-				queue = append(queue, decls[id.Name]...)
-			}
-			return true
-		})
+		for _, name := range references(node, pkgScope) {
+			queue = append(queue, decls[name]...)
+		}
 		src, err := printUncommented(fset, node, kinds[node])
 		if err != nil {
 			return nil, err
@@ -158,6 +190,45 @@ func answer(dir string, names []string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// references lists the names in node that may refer to a top-level
+// declaration of the program: identifiers that resolve to the package scope
+// or to nothing in their file, but not a selector's name (x.loss, fmt.Sprint),
+// a method's or field's name, a field's name as a struct literal's key
+// (pair{a: 1}; the keys of a map or array literal are followed), a local or
+// a parameter.
+func references(node ast.Node, pkgScope map[*ast.Object]bool) []string {
+	skip := map[*ast.Ident]bool{}
+	var out []string
+	ast.Inspect(node, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			skip[n.Name] = true
+		case *ast.SelectorExpr:
+			skip[n.Sel] = true
+		case *ast.CompositeLit:
+			switch n.Type.(type) {
+			case *ast.MapType, *ast.ArrayType:
+				// A map's or an array's keys are values: k in map[string]int{k: 1}.
+			default:
+				// A struct's keys are its fields' names.
+				for _, e := range n.Elts {
+					if kv, ok := e.(*ast.KeyValueExpr); ok {
+						if id, ok := kv.Key.(*ast.Ident); ok {
+							skip[id] = true
+						}
+					}
+				}
+			}
+		case *ast.Ident:
+			if !skip[n] && n.Name != "main" && (n.Obj == nil || pkgScope[n.Obj]) {
+				out = append(out, n.Name)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // receiverType is the name of a method's receiver type: T, *T, T[P].
@@ -205,24 +276,4 @@ func printUncommented(fset *token.FileSet, node ast.Node, tok token.Token) (stri
 		return "", fmt.Errorf("runs: printing the program's source: %w", err)
 	}
 	return tokens(buf.Bytes()), nil
-}
-
-// tokens is src as its Go tokens, one space between them: blank lines and
-// comments do not count.
-func tokens(src []byte) string {
-	var s scanner.Scanner
-	fset := token.NewFileSet()
-	s.Init(fset.AddFile("", -1, len(src)), src, nil, 0)
-	var out []string
-	for {
-		_, tok, lit := s.Scan()
-		if tok == token.EOF {
-			break
-		}
-		if lit == "" || tok == token.SEMICOLON {
-			lit = tok.String()
-		}
-		out = append(out, lit)
-	}
-	return strings.Join(out, " ")
 }

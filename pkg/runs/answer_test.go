@@ -33,7 +33,8 @@ func (p pair) sum() float64 { return p.a + p.b }
 // klLoss is the student's answer.
 func klLoss(p, q float64) float64 {
 	// a comment inside
-	return helper(p) * scale * pair{p, q}.sum()
+	loss := helper(p) * scale * pair{a: p, b: q}.sum()
+	return loss + pair{p, q}.a
 }
 
 func helper(x float64) float64 { return x + epsilon }
@@ -92,8 +93,11 @@ func TestAnswerKeys(t *testing.T) {
 	base := key(notebookProgram)
 	laterCell := strings.Replace(notebookProgram, "fmt.Println(klLoss(1, 2))", `fmt.Println("plots")`, 1) +
 		"\nfunc reverseKL(p float64) float64 { return -p }\n"
+	// A later cell declares top-level names that the answer uses only as a
+	// local, a field, a struct literal's key or a selector's name.
+	sameNames := notebookProgram + "\nvar loss = 3.0\n\nfunc a() float64 { return 1 }\n\nconst b = 2\n\nfunc sum() {}\n"
 	recommented := strings.Replace(notebookProgram, "// a comment inside", "// another comment,\n\n\t// on three lines", 1)
-	for name, src := range map[string]string{"a later cell": laterCell, "other comments": recommented} {
+	for name, src := range map[string]string{"a later cell": laterCell, "other comments": recommented, "a later cell with the same names": sameNames} {
 		if key(src) != base {
 			t.Errorf("%s changed the key", name)
 		}
@@ -159,6 +163,22 @@ func TestEnsure(t *testing.T) {
 	if entries, _ := os.ReadDir(own); len(entries) != 1 {
 		t.Errorf("the store holds %d entries after a failed training, want the one run", len(entries))
 	}
+	// A training that panics (a must.* in the cell's closure) leaves no
+	// folder either, and the panic goes on.
+	func() {
+		defer func() {
+			if p := recover(); p != "must: out of memory" {
+				t.Errorf("the panic of a training: %v", p)
+			}
+		}()
+		ensure(spec(3), root, "test", func(dir string) (map[string]float64, error) {
+			os.WriteFile(filepath.Join(dir, "half.json"), []byte("["), 0o644)
+			panic("must: out of memory")
+		})
+	}()
+	if entries, _ := os.ReadDir(own); len(entries) != 1 {
+		t.Errorf("the store holds %d entries after a training panicked, want the one run", len(entries))
+	}
 	if _, err := ensure(spec(2), root, "test", trainFn); err != nil || trained != 2 {
 		t.Errorf("Ensure after a failed training: %v, trained %d times", err, trained)
 	}
@@ -166,16 +186,28 @@ func TestEnsure(t *testing.T) {
 
 func helperForNames(x float64) float64 { return x }
 
+// callerProgramForTest calls callerProgram as Answer does, one frame down.
+func callerProgramForTest() (string, string, error) { return callerProgram() }
+
 // TestFuncNames: top-level functions given as values are named; a
 // function literal or a method value is refused.
 func TestFuncNames(t *testing.T) {
-	got, err := funcNames([]any{helperForNames, answer})
+	const pkg = Module + "/pkg/runs"
+	got, err := funcNames([]any{helperForNames, answer}, pkg)
 	if err != nil || strings.Join(got, ",") != "helperForNames,answer" {
 		t.Errorf("names %v, %v", got, err)
 	}
-	for _, bad := range []any{func() {}, (&Run{}).Provenance, 3, (func())(nil)} {
-		if _, err := funcNames([]any{bad}); err == nil {
+	for _, bad := range []any{func() {}, (&Run{}).Provenance, 3, (func())(nil), strings.ToUpper} {
+		if _, err := funcNames([]any{bad}, pkg); err == nil {
 			t.Errorf("%T was named", bad)
 		}
+	}
+	// A function of another package (a course package's loss) is not the
+	// program's: in a notebook only main's functions are.
+	if _, err := funcNames([]any{helperForNames}, "main"); err == nil || !strings.Contains(err.Error(), "package main") {
+		t.Errorf("a function of another package: %v", err)
+	}
+	if dir, pkg, err := callerProgramForTest(); err != nil || pkg != Module+"/pkg/runs" || !strings.HasSuffix(dir, filepath.FromSlash("pkg/runs")) {
+		t.Errorf("callerProgram: %q, %q, %v", dir, pkg, err)
 	}
 }

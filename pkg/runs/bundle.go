@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Stored is a run in a store, as List finds it.
@@ -22,7 +23,8 @@ type Stored struct {
 }
 
 // List returns the runs of a store, verified, sorted by notebook and name.
-// Folders that are not runs (a training in progress) are left out.
+// Folders that are not runs (a training in progress, see Leftovers) are
+// left out.
 func List(store string) ([]Stored, error) {
 	entries, err := os.ReadDir(store)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -74,31 +76,91 @@ func Stale(s Stored, root string) string {
 		return err.Error()
 	}
 	if code != s.Card.CodeHash {
-		return "the code of " + strings.Join(s.Card.Packages, ", ") + " has changed since it was trained"
+		return "the code of " + strings.Join(s.Card.Packages, ", ") + " (or of a package they import, or go.sum) has changed since it was trained"
 	}
 	return ""
 }
 
-// GC removes from store the runs that Stale finds stale and returns them.
-// With dryRun it only returns them.
-func GC(store, root string, dryRun bool) ([]Stored, error) {
-	runs, err := List(store)
+// LeftoverAge is how long a training's or an unpacking's temporary folder
+// must have been left unchanged before GC takes it for a leftover of a
+// kernel or command that stopped: a younger one may be a training in
+// progress in another kernel.
+const LeftoverAge = 6 * time.Hour
+
+// Leftovers lists the temporary folders of store (.training-*, .unpack-*)
+// that nothing has changed for at least age: left by a kernel or a command
+// that stopped before it committed or removed them. With age 0 it lists
+// them all, in progress or not.
+func Leftovers(store string, age time.Duration) ([]string, error) {
+	entries, err := os.ReadDir(store)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	var dropped []Stored
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, ".training-") && !strings.HasPrefix(name, ".unpack-") {
+			continue
+		}
+		dir := filepath.Join(store, name)
+		if age > 0 && time.Since(lastChange(dir)) < age {
+			continue
+		}
+		out = append(out, dir)
+	}
+	return out, nil
+}
+
+// lastChange is the latest modification time of dir or anything in it.
+func lastChange(dir string) time.Time {
+	var last time.Time
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && info.ModTime().After(last) {
+			last = info.ModTime()
+		}
+		return nil
+	})
+	return last
+}
+
+// GC removes from store the runs that Stale finds stale, and the
+// temporary folders left for LeftoverAge or more (see Leftovers), and
+// returns them. With dryRun it only returns them.
+func GC(store, root string, dryRun bool) (dropped []Stored, leftovers []string, err error) {
+	runs, err := List(store)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, s := range runs {
 		if Stale(s, root) == "" {
 			continue
 		}
 		if !dryRun {
 			if err := os.RemoveAll(s.Dir); err != nil {
-				return dropped, err
+				return dropped, nil, err
 			}
 		}
 		dropped = append(dropped, s)
 	}
-	return dropped, nil
+	left, err := Leftovers(store, LeftoverAge)
+	if err != nil {
+		return dropped, nil, err
+	}
+	for _, dir := range left {
+		if !dryRun {
+			if err := os.RemoveAll(dir); err != nil {
+				return dropped, leftovers, err
+			}
+		}
+		leftovers = append(leftovers, dir)
+	}
+	return dropped, leftovers, nil
 }
 
 // Pack writes the verified runs of store (all but the exercises' runs,
@@ -169,7 +231,7 @@ func addFile(tw *tar.Writer, path, name string) error {
 // a temporary folder of the store, verified, and renamed into place; a run
 // already there is kept. It returns the keys of the runs it added. A bundle
 // with a path outside its runs, or a run that does not verify, is refused
-// (nothing of that run is kept) with the entry named.
+// as a whole, with the entry or the run named: no run of it is added.
 func Unpack(r io.Reader, bundle, store string) ([]string, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
@@ -194,9 +256,9 @@ func Unpack(r io.Reader, bundle, store string) ([]string, error) {
 			return nil, fmt.Errorf("%s: %w", bundle, err)
 		}
 		name := h.Name
-		key, _, ok := strings.Cut(name, "/")
-		if !ok || !fs.ValidPath(name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
-			return nil, fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, name)
+		key, err := entryKey(h, bundle)
+		if err != nil {
+			return nil, err
 		}
 		seen[key] = true
 		dst := filepath.Join(tmp, filepath.FromSlash(name))
@@ -258,9 +320,9 @@ func BundleKeys(r io.Reader, bundle string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", bundle, err)
 		}
-		key, _, ok := strings.Cut(h.Name, "/")
-		if !ok || !fs.ValidPath(h.Name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
-			return nil, fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, h.Name)
+		key, err := entryKey(h, bundle)
+		if err != nil {
+			return nil, err
 		}
 		seen[key] = true
 	}
@@ -270,4 +332,14 @@ func BundleKeys(r io.Reader, bundle string) ([]string, error) {
 	}
 	sort.Strings(keys)
 	return keys, nil
+}
+
+// entryKey is the key of the run a bundle's entry belongs to: an entry must
+// be a regular file KEY/FILE, with a path that stays inside its run.
+func entryKey(h *tar.Header, bundle string) (string, error) {
+	key, _, ok := strings.Cut(h.Name, "/")
+	if !ok || !fs.ValidPath(h.Name) || len(key) != 64 || h.Typeflag != tar.TypeReg {
+		return "", fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, h.Name)
+	}
+	return key, nil
 }

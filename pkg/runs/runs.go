@@ -12,7 +12,8 @@
 //
 // The configuration is everything the run depends on (data, sizes, epochs,
 // seed, optimiser); the code hash covers every non-test Go file of the listed
-// packages; the extra source is, for an exercise, the student's answer (the
+// packages and of the module's packages they import, as Go tokens (a comment
+// edit does not count), and go.sum (the dependencies' versions); the extra source is, for an exercise, the student's answer (the
 // functions the training calls, see Answer), so that a run trained with one
 // answer never stands in for another. Change
 // any of them and the key changes: a stale run is never found.
@@ -30,7 +31,8 @@
 // --runs BUNDLE"). Every candidate is verified (card, key, every file's sum)
 // before it is used; one that fails is skipped, and the reason is given.
 // $KLCOURSE_RETRAIN=1 (or a comma-separated list of run names) skips the
-// lookup: the cell trains, and the new run lands in the student's own store.
+// lookup: the cell trains, and the new run replaces the stored one in the
+// student's own store.
 // Writes go only to the own store, through a temporary folder renamed into
 // place, so two kernels training the same run at once never leave a half
 // run behind.
@@ -42,12 +44,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/scanner"
+	"go/token"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -192,38 +198,126 @@ func canonicalJSON(v any) (json.RawMessage, error) {
 	return json.Marshal(generic) // maps encode with sorted keys
 }
 
-// CodeHash hashes every non-test Go file of the given packages (relative to
-// the module root) with its path: the version of the code that trains a run.
+// CodeHash hashes the code that trains a run: every non-test Go file of the
+// given packages (relative to the module root) and of every package of the
+// module they import, directly or not, each with its path and as its Go
+// tokens (comments and layout do not count, see tokens); and the module's
+// go.sum, which pins the versions of its dependencies (GoMLX, gonum).
 func CodeHash(root string, packages []string) (string, error) {
+	pkgs, err := modulePackages(root, packages)
+	if err != nil {
+		return "", err
+	}
 	h := sha256.New()
-	for _, p := range packages {
-		if strings.Contains(p, "..") || filepath.IsAbs(p) {
-			return "", fmt.Errorf("runs: package %q: want a path inside the module, such as pkg/rbm", p)
+	for _, p := range pkgs {
+		for _, f := range p.files {
+			src := tokens(f.src)
+			fmt.Fprintf(h, "%s/%s\x00%d\x00%s", p.rel, f.name, len(src), src)
 		}
-		dir := filepath.Join(root, filepath.FromSlash(p))
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("runs: reading the module's go.sum to key the run: %w", err)
+	}
+	fmt.Fprintf(h, "go.sum\x00%d\x00", len(sum))
+	h.Write(sum)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sourceFile is a non-test Go file of a package.
+type sourceFile struct {
+	name string
+	src  []byte
+}
+
+// modulePackage is a package of the module, by its path relative to the
+// root, with its non-test Go files sorted by name.
+type modulePackage struct {
+	rel   string
+	files []sourceFile
+}
+
+// modulePackages reads the given packages and, transitively, every package
+// of the module their non-test files import; sorted by path.
+func modulePackages(root string, roots []string) ([]modulePackage, error) {
+	seen := map[string]bool{}
+	queue := []string{}
+	for _, p := range roots {
+		if strings.Contains(p, "..") || filepath.IsAbs(p) || p == "" {
+			return nil, fmt.Errorf("runs: package %q: want a path inside the module, such as pkg/rbm", p)
+		}
+		p = strings.TrimSuffix(filepath.ToSlash(p), "/")
+		if !seen[p] {
+			seen[p] = true
+			queue = append(queue, p)
+		}
+	}
+	var out []modulePackage
+	for len(queue) > 0 {
+		rel := queue[0]
+		queue = queue[1:]
+		dir := filepath.Join(root, filepath.FromSlash(rel))
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			return "", fmt.Errorf("runs: reading the source of %s to key the run: %w", p, err)
+			return nil, fmt.Errorf("runs: reading the source of %s to key the run: %w", rel, err)
 		}
-		n := 0
+		p := modulePackage{rel: rel}
+		fset := token.NewFileSet()
 		for _, e := range entries {
 			name := e.Name()
 			if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 				continue
 			}
-			b, err := os.ReadFile(filepath.Join(dir, name))
+			path := filepath.Join(dir, name)
+			b, err := os.ReadFile(path)
 			if err != nil {
-				return "", fmt.Errorf("runs: reading %s: %w", filepath.Join(dir, name), err)
+				return nil, fmt.Errorf("runs: reading %s: %w", path, err)
 			}
-			fmt.Fprintf(h, "%s/%s\x00%d\x00", p, name, len(b))
-			h.Write(b)
-			n++
+			f, err := parser.ParseFile(fset, path, b, parser.ImportsOnly)
+			if err != nil {
+				return nil, fmt.Errorf("runs: reading the imports of %s: %w", path, err)
+			}
+			for _, imp := range f.Imports {
+				ip, err := strconv.Unquote(imp.Path.Value)
+				if err != nil {
+					continue
+				}
+				if dep, ok := strings.CutPrefix(ip, Module+"/"); ok && !seen[dep] {
+					seen[dep] = true
+					queue = append(queue, dep)
+				}
+			}
+			p.files = append(p.files, sourceFile{name: name, src: b})
 		}
-		if n == 0 {
-			return "", fmt.Errorf("runs: package %s has no Go source in %s", p, dir)
+		if len(p.files) == 0 {
+			return nil, fmt.Errorf("runs: package %s has no Go source in %s", rel, dir)
 		}
+		out = append(out, p)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
+	return out, nil
+}
+
+// tokens is src as its Go tokens, one space between them: blank lines,
+// layout and comments do not count. It is the one normalisation of source
+// the keys use: CodeHash for the course's packages, Answer for a student's
+// answer.
+func tokens(src []byte) string {
+	var s scanner.Scanner
+	fset := token.NewFileSet()
+	s.Init(fset.AddFile("", -1, len(src)), src, nil, 0)
+	var out []string
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if lit == "" || tok == token.SEMICOLON {
+			lit = tok.String()
+		}
+		out = append(out, lit)
+	}
+	return strings.Join(out, " ")
 }
 
 // ModuleRoot finds the course's module root, whose packages' source the code

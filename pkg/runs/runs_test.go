@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeModule makes a module root with the course's module path and one
@@ -204,6 +205,101 @@ func TestRetrain(t *testing.T) {
 	}
 }
 
+// TestCodeHash: the key follows the module's packages that a listed
+// package imports, directly or not, and go.sum; a comment or layout edit
+// keeps it, a code edit changes it.
+func TestCodeHash(t *testing.T) {
+	root := fakeModule(t)
+	write(t, filepath.Join(root, "pkg", "trainer", "train.go"), "package trainer\n\nimport (\n\t\"fmt\"\n\n\t\""+Module+"/pkg/graph\"\n)\n\nvar Rate = graph.Scale * 0.1\n\nvar _ = fmt.Sprint\n")
+	write(t, filepath.Join(root, "pkg", "graph", "graph.go"), "package graph\n\nimport \""+Module+"/internal/rng\"\n\nvar Scale = rng.Seed\n")
+	write(t, filepath.Join(root, "internal", "rng", "rng.go"), "package rng\n\n// Seed seeds.\nconst Seed = 1\n")
+	write(t, filepath.Join(root, "internal", "rng", "rng_test.go"), "package rng\n\nconst x = 1\n")
+	write(t, filepath.Join(root, "go.sum"), "gonum.org/v1/gonum v0.16.0 h1:abc=\n")
+	hash := func() string {
+		t.Helper()
+		h, err := CodeHash(root, []string{"pkg/trainer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	base := hash()
+	edits := []struct {
+		what, file, src string
+		same            bool
+	}{
+		{"a comment edit of the listed package", "pkg/trainer/train.go", "package trainer\n\nimport (\n\t\"fmt\"\n\n\t\"" + Module + "/pkg/graph\"\n)\n\n// Rate is the learning rate.\nvar Rate = graph.Scale * 0.1 // scaled\n\nvar _ = fmt.Sprint\n", true},
+		{"a comment edit two imports down", "internal/rng/rng.go", "package rng\n\n// Seed seeds the course's generators.\n\nconst Seed = 1 // one\n", true},
+		{"a layout edit", "pkg/graph/graph.go", "package graph\n\nimport \"" + Module + "/internal/rng\"\n\nvar   Scale   =   rng.Seed\n", true},
+		{"a test file", "internal/rng/rng_test.go", "package rng\n\nconst x = 2\n", true},
+		{"a code edit two imports down", "internal/rng/rng.go", "package rng\n\nconst Seed = 2\n", false},
+		{"a code edit of an imported package", "pkg/graph/graph.go", "package graph\n\nimport \"" + Module + "/internal/rng\"\n\nvar Scale = rng.Seed + 1\n", false},
+		{"a dependency's version", "go.sum", "gonum.org/v1/gonum v0.16.1 h1:abd=\n", false},
+	}
+	for _, e := range edits {
+		write(t, filepath.Join(root, filepath.FromSlash(e.file)), e.src)
+		got := hash()
+		if (got == base) != e.same {
+			t.Errorf("%s: the code hash changed %v, want %v", e.what, got != base, !e.same)
+		}
+		base = got
+	}
+	if _, err := CodeHash(root, []string{"pkg/missing"}); err == nil {
+		t.Error("a package that does not exist was hashed")
+	}
+}
+
+// TestRetrainReplacesTheRun: a run trained again with $KLCOURSE_RETRAIN
+// replaces the stored one, files and card; the next Open loads the new one.
+func TestRetrainReplacesTheRun(t *testing.T) {
+	isolate(t)
+	root := fakeModule(t)
+	r, _ := open(spec(1), root)
+	train(t, r, "old weights")
+	t.Setenv(RetrainEnv, "1")
+	again, err := open(spec(1), root)
+	if err != nil || again.Found {
+		t.Fatalf("retrain: %v, found %v", err, again.Found)
+	}
+	write(t, again.File("weights.json"), "new weights")
+	if err := again.Commit(map[string]float64{"loss": 0.25}, "test backend"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(again.File("weights.json")); string(b) != "new weights" || again.Card.Metrics["loss"] != 0.25 {
+		t.Errorf("after retraining: Dir holds %q, card metrics %v", b, again.Card.Metrics)
+	}
+	t.Setenv(RetrainEnv, "")
+	loaded, err := open(spec(1), root)
+	if err != nil || !loaded.Found {
+		t.Fatalf("the retrained run is not found: %v", err)
+	}
+	if b, _ := os.ReadFile(loaded.File("weights.json")); string(b) != "new weights" || loaded.Card.Metrics["loss"] != 0.25 {
+		t.Errorf("stored after retraining: %q, card metrics %v", b, loaded.Card.Metrics)
+	}
+	own, _ := OwnStore()
+	if entries, _ := os.ReadDir(own); len(entries) != 1 {
+		t.Errorf("the store holds %d entries, want the one run", len(entries))
+	}
+}
+
+// TestRaceKeepsTheWinnersCard: a run another kernel committed while this
+// one trained is kept, and Commit returns its card, not this training's.
+func TestRaceKeepsTheWinnersCard(t *testing.T) {
+	isolate(t)
+	root := fakeModule(t)
+	a, _ := open(spec(1), root)
+	b, _ := open(spec(1), root)
+	train(t, a, "first")
+	write(t, b.File("weights.json"), "second")
+	if err := b.Commit(map[string]float64{"loss": 9}, "other"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(b.File("weights.json"))
+	if string(got) != "first" || b.Card.Metrics["loss"] != 1 || b.Card.Files["weights.json"] != a.Card.Files["weights.json"] {
+		t.Errorf("the loser's run: files %q, card %+v", got, b.Card)
+	}
+}
+
 // TestSharedStore: a run packed from one store and unpacked into a read-only
 // shared store is found there by another student; two students training the
 // same run at once each commit to their own store without corrupting it.
@@ -330,21 +426,59 @@ func TestGC(t *testing.T) {
 	r, _ := open(spec(1), root)
 	train(t, r, "w")
 	own, _ := OwnStore()
-	if d, _ := GC(own, root, false); len(d) != 0 {
+	if d, _, _ := GC(own, root, false); len(d) != 0 {
 		t.Fatalf("GC dropped a current run: %+v", d)
 	}
 	write(t, filepath.Join(root, "pkg", "trainer", "train.go"), "package trainer\n\nconst Rate = 0.3\n")
-	if d, _ := GC(own, root, true); len(d) != 1 {
+	if d, _, _ := GC(own, root, true); len(d) != 1 {
 		t.Fatalf("GC --dry-run found %d stale runs, want 1", len(d))
 	}
 	if l, _ := List(own); len(l) != 1 {
 		t.Fatal("a dry run removed a run")
 	}
-	if d, _ := GC(own, root, false); len(d) != 1 {
+	if d, _, _ := GC(own, root, false); len(d) != 1 {
 		t.Fatalf("GC dropped %d runs, want 1", len(d))
 	}
 	if l, _ := List(own); len(l) != 0 {
 		t.Errorf("left after GC: %+v", l)
+	}
+}
+
+// TestGCLeftovers: GC removes the folders of a training or an unpacking
+// left unfinished for LeftoverAge, not a younger one (a training in
+// progress in another kernel); Leftovers counts them all.
+func TestGCLeftovers(t *testing.T) {
+	isolate(t)
+	root := fakeModule(t)
+	own, _ := OwnStore()
+	old := filepath.Join(own, ".training-0123-456")
+	oldUnpack := filepath.Join(own, ".unpack-789")
+	live := filepath.Join(own, ".training-abcd-999")
+	for _, dir := range []string{old, oldUnpack, live} {
+		write(t, filepath.Join(dir, "w.json"), "[1]")
+	}
+	long := time.Now().Add(-LeftoverAge - time.Hour)
+	for _, p := range []string{old, filepath.Join(old, "w.json"), oldUnpack, filepath.Join(oldUnpack, "w.json")} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if all, _ := Leftovers(own, 0); len(all) != 3 {
+		t.Errorf("Leftovers(0) = %v, want all three", all)
+	}
+	_, left, err := GC(own, root, true)
+	if err != nil || len(left) != 2 {
+		t.Fatalf("GC --dry-run: %v, %v", left, err)
+	}
+	if _, err := os.Stat(old); err != nil {
+		t.Error("a dry run removed a leftover")
+	}
+	if _, left, err = GC(own, root, false); err != nil || len(left) != 2 {
+		t.Fatalf("GC: %v, %v", left, err)
+	}
+	entries, _ := os.ReadDir(own)
+	if len(entries) != 1 || entries[0].Name() != filepath.Base(live) {
+		t.Errorf("after GC the store holds %v, want the training in progress", entries)
 	}
 }
 

@@ -76,6 +76,9 @@ type Run struct {
 
 	own     string
 	started time.Time
+	// retrain: opened to train again although a run may be stored under
+	// the key; Commit replaces that run.
+	retrain bool
 }
 
 // Open looks for spec's run in the own store, then in the shared ones; a
@@ -129,6 +132,7 @@ func lookup(spec Spec, root string, allowRetrain bool) (*Run, error) {
 	var why []string
 	if allowRetrain && retrain(spec.Name) {
 		why = append(why, fmt.Sprintf("%s asks to train it again", RetrainEnv))
+		r.retrain = true
 	} else {
 		stores := []string{own}
 		if !spec.OwnOnly {
@@ -176,8 +180,11 @@ func open(spec Spec, root string) (*Run, error) {
 // Commit records the run trained into Dir: its card (the metrics given, the
 // time since Open, the machine, the backend's description) and the sums of
 // every file in Dir; then the folder is renamed to the run's key in the own
-// store. If another kernel committed the same run meanwhile and it verifies,
-// that one is kept and this one removed. Dir names the committed run after.
+// store. A run stored under the key before this training began (one
+// $KLCOURSE_RETRAIN asked to train again, or a corrupt one) is replaced; if
+// another kernel committed the same run while this one trained, that one is
+// kept (Card becomes its card) and this one removed. Dir names the
+// committed run after.
 func (r *Run) Commit(metrics map[string]float64, backend string) error {
 	if r.Found {
 		return errors.New("runs: Commit of a run that was found, not trained")
@@ -205,19 +212,46 @@ func (r *Run) Commit(metrics map[string]float64, backend string) error {
 	}
 	final := filepath.Join(r.own, c.Key)
 	if err := os.Rename(r.Dir, final); err != nil {
-		if _, verr := Verify(final); verr == nil {
-			// Another kernel stored the same run first: keep it.
+		stored, verr := Verify(final)
+		if verr == nil && !r.retrain && !olderThan(stored, r.started) {
+			// Another kernel trained and stored the same run while this one
+			// trained: keep it, and describe it.
 			os.RemoveAll(r.Dir)
-		} else {
-			os.RemoveAll(final) // a corrupt run of the same key: replace it
-			if err := os.Rename(r.Dir, final); err != nil {
-				os.RemoveAll(r.Dir)
-				return fmt.Errorf("runs: storing run %s: %w", c.Name, err)
-			}
+			r.Dir, r.Card, r.Store = final, stored, r.own
+			return nil
+		}
+		// A run this one replaces: asked to retrain, stored before this
+		// training began, or corrupt.
+		if err := r.replace(final); err != nil {
+			os.RemoveAll(r.Dir)
+			return fmt.Errorf("runs: storing run %s: %w", c.Name, err)
 		}
 	}
 	r.Dir, r.Card, r.Store = final, c, r.own
 	return nil
+}
+
+// olderThan reports whether run c was created before t (to the second its
+// card records).
+func olderThan(c Card, t time.Time) bool {
+	created, err := time.Parse(time.RFC3339, c.Created)
+	return err != nil || created.Before(t.UTC().Truncate(time.Second))
+}
+
+// replace puts the run in r.Dir at final in place of the folder there: the
+// old folder is moved aside into a .training- folder of the store (which GC
+// removes should this kernel die before it does), the new one renamed in,
+// the old one deleted.
+func (r *Run) replace(final string) error {
+	aside, err := os.MkdirTemp(r.own, ".training-"+short(r.Card.Key)+"-old-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(aside)
+	if err := os.Rename(final, filepath.Join(aside, "run")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.Rename(r.Dir, final)
 }
 
 // Discard removes the folder of a run that was not committed (a training
