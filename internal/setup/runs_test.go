@@ -47,9 +47,7 @@ func packBundle(t *testing.T) string {
 // store, and a student's lookup (an empty own store) loads the shared run.
 func TestSystemRuns(t *testing.T) {
 	bundle := packBundle(t)
-	prefix := t.TempDir()
-	os.Chmod(prefix, 0o755)
-	os.Chmod(filepath.Dir(prefix), 0o755) // t.TempDir's parent is 0700
+	prefix := studentReachableDir(t)
 	out := &bytes.Buffer{}
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	env := &setupEnv{root: root, home: prefix, system: true, out: out, kernelEnv: map[string]string{}}
@@ -215,4 +213,21 @@ func writeTarGz(t *testing.T, path, dir string) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// studentReachableDir returns a new folder, removed after the test, that
+// every user can enter, as a lab's PREFIX is: in /tmp, since $TMPDIR (and so
+// t.TempDir) may sit in a folder only its owner can enter ("klcourse test"
+// gives each run its own, mode 0700).
+func studentReachableDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("/tmp", "klcourse-runs-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
