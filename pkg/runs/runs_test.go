@@ -333,18 +333,22 @@ func TestSharedStore(t *testing.T) {
 	if !s.Found || !s.Shared || !strings.Contains(s.Provenance(), "the shared runs in "+shared) {
 		t.Fatalf("the shared run was not found: %+v %q", s, s.Provenance())
 	}
-	// Both train another run at once.
-	var wg sync.WaitGroup
+	// Both train another run at once: both look it up (and miss) before
+	// either stores it.
+	var wg, opened sync.WaitGroup
 	errs := make(chan error, 2)
+	opened.Add(2)
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r, err := open(spec(7), root)
+			opened.Done()
 			if err != nil {
 				errs <- err
 				return
 			}
+			opened.Wait()
 			if err := os.WriteFile(r.File("weights.json"), bytes.Repeat([]byte("x"), 1<<16), 0o644); err != nil {
 				errs <- err
 				return
