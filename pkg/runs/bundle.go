@@ -26,10 +26,7 @@ type Stored struct {
 // Folders that are not runs (a training in progress, see Leftovers) are
 // left out.
 func List(store string) ([]Stored, error) {
-	entries, err := os.ReadDir(store)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readStore(store)
 	if err != nil {
 		return nil, err
 	}
@@ -92,10 +89,7 @@ const LeftoverAge = 6 * time.Hour
 // that stopped before it committed or removed them. With age 0 it lists
 // them all, in progress or not.
 func Leftovers(store string, age time.Duration) ([]string, error) {
-	entries, err := os.ReadDir(store)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readStore(store)
 	if err != nil {
 		return nil, err
 	}
@@ -342,4 +336,14 @@ func entryKey(h *tar.Header, bundle string) (string, error) {
 		return "", fmt.Errorf("%s: entry %q is not a file of a run (KEY/FILE)", bundle, h.Name)
 	}
 	return key, nil
+}
+
+// readStore returns the entries of a store's folder; a store not made yet
+// is empty.
+func readStore(store string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(store)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return entries, err
 }
