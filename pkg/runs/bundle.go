@@ -227,9 +227,9 @@ func addFile(tw *tar.Writer, path, name string) error {
 // with a path outside its runs, or a run that does not verify, is refused
 // as a whole, with the entry or the run named: no run of it is added.
 func Unpack(r io.Reader, bundle, store string) ([]string, error) {
-	zr, err := gzip.NewReader(r)
+	tr, err := openBundle(r, bundle)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a run bundle (gzip): %w", bundle, err)
+		return nil, err
 	}
 	if err := os.MkdirAll(store, 0o755); err != nil {
 		return nil, err
@@ -239,43 +239,27 @@ func Unpack(r io.Reader, bundle, store string) ([]string, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	tr := tar.NewReader(zr)
-	seen := map[string]bool{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", bundle, err)
-		}
-		name := h.Name
-		key, err := entryKey(h, bundle)
-		if err != nil {
-			return nil, err
-		}
-		seen[key] = true
-		dst := filepath.Join(tmp, filepath.FromSlash(name))
+	keys, err := eachEntry(tr, bundle, func(h *tar.Header) error {
+		dst := filepath.Join(tmp, filepath.FromSlash(h.Name))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return nil, err
+			return err
 		}
 		f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 		if err != nil {
-			return nil, fmt.Errorf("%s: entry %q: %w", bundle, name, err)
+			return fmt.Errorf("%s: entry %q: %w", bundle, h.Name, err)
 		}
 		_, err = io.Copy(f, tr)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: entry %q: %w", bundle, name, err)
+			return fmt.Errorf("%s: entry %q: %w", bundle, h.Name, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	for _, k := range keys {
 		if _, err := Verify(filepath.Join(tmp, k)); err != nil {
 			return nil, fmt.Errorf("%s: %w", bundle, err)
@@ -300,11 +284,26 @@ func Unpack(r io.Reader, bundle, store string) ([]string, error) {
 // only its headers; a bundle with an entry that is not a file of a run is
 // an error naming it.
 func BundleKeys(r io.Reader, bundle string) ([]string, error) {
+	tr, err := openBundle(r, bundle)
+	if err != nil {
+		return nil, err
+	}
+	return eachEntry(tr, bundle, nil)
+}
+
+// openBundle reads a bundle made by Pack: a gzipped tar.
+func openBundle(r io.Reader, bundle string) (*tar.Reader, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a run bundle (gzip): %w", bundle, err)
 	}
-	tr := tar.NewReader(zr)
+	return tar.NewReader(zr), nil
+}
+
+// eachEntry calls f (when not nil) on every entry of the bundle, each
+// checked by entryKey, and returns the keys of the runs they belong to,
+// sorted.
+func eachEntry(tr *tar.Reader, bundle string, f func(h *tar.Header) error) ([]string, error) {
 	seen := map[string]bool{}
 	for {
 		h, err := tr.Next()
@@ -319,6 +318,11 @@ func BundleKeys(r io.Reader, bundle string) ([]string, error) {
 			return nil, err
 		}
 		seen[key] = true
+		if f != nil {
+			if err := f(h); err != nil {
+				return nil, err
+			}
+		}
 	}
 	keys := make([]string, 0, len(seen))
 	for k := range seen {
