@@ -89,7 +89,7 @@ for {
 	hog = append(hog, b)
 }`
 
-// TestLabRunaway: with per-student limits (1.5 GiB, one core), one student
+// TestLabRunaway: with per-student limits (2.5 GiB, one core), one student
 // runs a cell that burns two cores and then allocates without end, while
 // another runs the exercise's self-check: the self-check answers within its
 // budget, the runaway cell is stopped with the message of pkg/course's
@@ -105,7 +105,11 @@ func TestLabRunaway(t *testing.T) {
 	}
 	klcourse := filepath.Join(prefix, "bin", "klcourse")
 	lab := newTestLab(t, klcourse, "klcourse-runaway-", "klra", "klrb")
-	limits := Limits{Memory: 1536 << 20, CPU: 1, Tasks: 2048}
+	// 2.5 GiB, below the lab's default of 3: the watch blames a cell once
+	// it holds half of the student's memory, and the student's gopls alone
+	// holds 0.7 to 0.9 GiB, so at 1.5 GiB the kernel's OOM killer could
+	// strike first (it did, in a CI run).
+	limits := Limits{Memory: 2560 << 20, CPU: 1, Tasks: 2048}
 	// The generated configuration with the limited spawner appended (its
 	// spawner_class assignment is the one that counts).
 	f, err := os.OpenFile(lab.cfg, os.O_APPEND|os.O_WRONLY, 0)
