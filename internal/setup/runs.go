@@ -101,37 +101,11 @@ func bundleKeys(bundle string) ([]string, error) {
 // store searchable by others, and everything in store readable by others
 // and writable by neither group nor others.
 func checkReadOnlyForStudents(store string) error {
-	for dir := filepath.Dir(store); ; dir = filepath.Dir(dir) {
-		info, err := os.Stat(dir)
-		if err != nil {
-			return err
-		}
-		if info.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("students cannot enter %s (mode %v)", dir, info.Mode().Perm())
-		}
-		if dir == filepath.Dir(dir) {
-			break
-		}
-	}
-	return filepath.WalkDir(store, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		need := fs.FileMode(0o004)
-		if d.IsDir() {
-			need = 0o005
-		}
-		perm := info.Mode().Perm()
+	return checkStudentsCanRead(store, func(path string, d fs.DirEntry, perm fs.FileMode) error {
 		switch {
-		case perm&need != need:
-			return fmt.Errorf("students cannot read %s (mode %v)", path, perm)
 		case perm&0o022 != 0:
 			return fmt.Errorf("students could change %s (mode %v): the shared store is read-only to them", path, perm)
-		case !d.IsDir() && !info.Mode().IsRegular():
+		case !d.IsDir() && !d.Type().IsRegular():
 			return fmt.Errorf("%s: the shared store holds folders and regular files only", path)
 		}
 		return nil

@@ -204,19 +204,30 @@ func checkSharedData(env *setupEnv) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := checkStudentsCanRead(root, nil); err != nil {
+		return "", err
+	}
+	env.kernelEnv[datasets.DataEnv] = root
+	return root + ", readable by every user", nil
+}
+
+// checkStudentsCanRead wants root and every directory above it searchable
+// by others, and everything below root readable by others (directories
+// searchable); more, when not nil, checks each entry further.
+func checkStudentsCanRead(root string, more func(path string, d fs.DirEntry, perm fs.FileMode) error) error {
 	for dir := root; ; dir = filepath.Dir(dir) {
 		info, err := os.Stat(dir)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if info.Mode().Perm()&0o001 == 0 {
-			return "", fmt.Errorf("students cannot enter %s (mode %v)", dir, info.Mode().Perm())
+			return fmt.Errorf("students cannot enter %s (mode %v)", dir, info.Mode().Perm())
 		}
 		if dir == filepath.Dir(dir) {
 			break
 		}
 	}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -228,16 +239,15 @@ func checkSharedData(env *setupEnv) (string, error) {
 		if d.IsDir() {
 			need = 0o005
 		}
-		if info.Mode().Perm()&need != need {
-			return fmt.Errorf("students cannot read %s (mode %v)", path, info.Mode().Perm())
+		perm := info.Mode().Perm()
+		if perm&need != need {
+			return fmt.Errorf("students cannot read %s (mode %v)", path, perm)
+		}
+		if more != nil {
+			return more(path, d, perm)
 		}
 		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	env.kernelEnv[datasets.DataEnv] = root
-	return root + ", readable by every user", nil
 }
 
 // releaseFiles lists what students get, relative to the module root: the
