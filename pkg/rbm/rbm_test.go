@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/integrate"
 
 	"github.com/klcourse/klcourse/internal/testbackends"
+	"github.com/klcourse/klcourse/pkg/graphx"
 	"github.com/klcourse/klcourse/pkg/mixture"
 )
 
@@ -315,5 +316,57 @@ func TestScanLearningRate(t *testing.T) {
 	}
 	if _, err := ScanLearningRate(be.Backend, init, cfg, data, 3, []float64{4, 8}); err == nil {
 		t.Error("no error when every rate diverged")
+	}
+}
+
+// TestAISWeightStep: one annealing step adds exactly log p*_β(v) −
+// log p*_β'(v) to each chain's log-weight, with p*_β(v) =
+// e^{(1−β) b_A·v + β b·v} Π_j (1 + e^{β x_j}), here computed from its
+// definition in float64 (two softplus per hidden unit) for hidden inputs x of
+// tens, on every backend, at steps of the three stages of the paper's
+// schedule and at the end, where β' = β and nothing may change.
+func TestAISWeightStep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	const V, H, chains = 40, 16, 6
+	p := randomParams(rng, V, H, 3, nil)
+	base := make([]float64, V)
+	for i := range base {
+		base[i] = float64(float32(rng.NormFloat64()))
+	}
+	v := make([]float32, chains*V)
+	for i := range v {
+		if rng.Float64() < 0.5 {
+			v[i] = 1
+		}
+	}
+	for _, b := range testbackends.List(t) {
+		for _, step := range [][2]float64{{0, 0.001}, {0.5, 0.5001}, {0.95, 0.95001}, {1, 1}} {
+			run, err := newAISRun(b.Backend, p, base, chains, 1, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run.v = tensors.FromFlatDataAndDimensions(v, chains, V)
+			if err := run.advance(step[:]); err != nil {
+				t.Fatal(err)
+			}
+			got := tensors.MustCopyFlatData[float64](run.logw)
+			for n := range chains {
+				vn := v[n*V : (n+1)*V]
+				want := 0.0
+				for j := range H {
+					x := p.C[j]
+					for i := range V {
+						x += float64(vn[i]) * p.W[i*H+j]
+					}
+					want += graphx.Softplus64(step[1]*x) - graphx.Softplus64(step[0]*x)
+				}
+				for i := range V {
+					want += (step[1] - step[0]) * (p.B[i] - base[i]) * float64(vn[i])
+				}
+				if d := math.Abs(got[n] - want); d > 1e-9+1e-6*math.Abs(want) {
+					t.Errorf("%s: β %g → %g, chain %d: log w gains %.12g, want %.12g", b.Name, step[0], step[1], n, got[n], want)
+				}
+			}
+		}
 	}
 }
