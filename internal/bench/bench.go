@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +71,16 @@ type benchResult struct {
 	// throughput over its.
 	Fastest string  `json:"fastest_peer,omitempty"`
 	Ratio   float64 `json:"ratio,omitempty"`
+	// Measured is set on a row that `bench --update` measured again into an
+	// older report: when, and under which load; the report's own date and
+	// load are those of its other rows.
+	Measured *remeasured `json:"measured,omitempty"`
+}
+
+// remeasured is when a row of an updated report was measured.
+type remeasured struct {
+	Date string  `json:"date"`
+	Load float64 `json:"load_average"`
 }
 
 type benchReport struct {
@@ -113,6 +124,7 @@ func Run(args []string) error {
 	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md; with --profile, docs/bench-profile.md)")
 	profile := fs.Bool("profile", false, "instead of timing: run each row's benchmark under ONNX Runtime's profiler ("+onnxruntime.ProfileEnv+"), sum the time by op type, profile the peers' step, count the CIFAR CNN's FLOPs against the CPU's peak; writes --json (with --profile its default is docs/bench-profile.json)")
 	ortOptions := fs.String("ort-options", "", "also measure GoMLX with these ONNX Runtime session options (JSON, e.g. '{\"intra_op_num_threads\":1}'; see "+onnxruntime.SessionOptionsEnv+"), alternating with GoMLX as it is in every round")
+	update := fs.String("update", "", "measure the rows of --models again into this earlier report (e.g. docs/bench.json, measured with the same steps, rounds, threads and peers): each replaces its row, marked with its own date and load, and the whole goes to --json")
 	ratios := fs.String("ratios", filepath.Join("docs", "bench.json"), "with --profile: the bench JSON whose ratios and CNN throughput the profile report uses")
 	if _, err := cli.ParseFlags(fs, args); err != nil {
 		return err
@@ -264,6 +276,11 @@ func Run(args []string) error {
 		}
 	}
 	printBench(os.Stdout, report)
+	if *update != "" {
+		if report, err = updateReport(abs(*update), report); err != nil {
+			return err
+		}
+	}
 	path := abs(*jsonPath)
 	if err := writeJSON(path, report); err != nil {
 		return err
@@ -389,4 +406,47 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return safefile.WriteBytes(path, append(data, '\n'))
+}
+
+// updateReport puts the rows of fresh into the earlier report at path, each
+// replacing the row of the same model and mode (or added), marked with
+// fresh's date and load. The two must have been measured alike (steps,
+// rounds, peers' threads and versions, backend), or the rows would not
+// compare.
+func updateReport(path string, fresh benchReport) (benchReport, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fresh, fmt.Errorf("--update: %w", err)
+	}
+	var old benchReport
+	if err := json.Unmarshal(data, &old); err != nil {
+		return fresh, fmt.Errorf("--update %s: not the JSON of klcourse bench: %v", path, err)
+	}
+	differ := func(what string, a, b any) error {
+		return fmt.Errorf("--update %s: it was measured with %s %v, this run with %v; measure every row again instead", path, what, a, b)
+	}
+	switch {
+	case old.Steps != fresh.Steps:
+		return fresh, differ("--steps", old.Steps, fresh.Steps)
+	case old.Rounds != fresh.Rounds:
+		return fresh, differ("--rounds", old.Rounds, fresh.Rounds)
+	case old.Threads != fresh.Threads:
+		return fresh, differ("peers' --threads", old.Threads, fresh.Threads)
+	case !maps.Equal(old.Versions, fresh.Versions):
+		return fresh, differ("peers", versionLine(old.Versions), versionLine(fresh.Versions))
+	case old.Backend != fresh.Backend:
+		return fresh, differ("GoMLX", old.Backend, fresh.Backend)
+	case old.ORTOptions != fresh.ORTOptions:
+		return fresh, differ("--ort-options", old.ORTOptions, fresh.ORTOptions)
+	}
+	for _, r := range fresh.Results {
+		r.Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
+		i := slices.IndexFunc(old.Results, func(x benchResult) bool { return x.Model == r.Model && x.Mode == r.Mode })
+		if i < 0 {
+			old.Results = append(old.Results, r)
+		} else {
+			old.Results[i] = r
+		}
+	}
+	return old, nil
 }

@@ -310,3 +310,60 @@ func TestBenchDoc(t *testing.T) {
 		t.Error("a report without results was accepted")
 	}
 }
+
+// TestUpdateReport: --update replaces the re-measured row, adds a new one,
+// leaves the others and the report's own date alone, marks the new rows with
+// their date and load (shown on the page with †), and refuses a report
+// measured with other settings.
+func TestUpdateReport(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bench.json")
+	if err := writeJSON(path, sampleReport()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := sampleReport()
+	fresh.Date, fresh.Load = "2026-12-07T09:00:00Z", 0.2
+	fresh.Results = []benchResult{
+		{Model: "rbm", Mode: "train", Batch: 64, GoMLX: speed{PerS: 30000, Unit: "images"}, Peers: []peerResult{{Peer: "jax", Speed: &speed{PerS: 25000}}}},
+		{Model: "rbm-ais", Mode: "eval", Batch: 2500, GoMLX: speed{PerS: 50000, Unit: "chain-temps"}, Peers: []peerResult{{Peer: "jax", Speed: &speed{PerS: 40000}}}},
+	}
+	for i := range fresh.Results {
+		fresh.Results[i].setFastest()
+	}
+	got, err := updateReport(path, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Date != "2026-12-06T08:00:00Z" || got.Load != 3.2 || len(got.Results) != 3 {
+		t.Fatalf("updated report: date %s, load %v, %d rows; want the earlier date and load, 3 rows", got.Date, got.Load, len(got.Results))
+	}
+	if r := got.Results[0]; r.Model != "rbm" || r.GoMLX.PerS != 30000 || r.Measured == nil || r.Measured.Date != fresh.Date || r.Measured.Load != 0.2 {
+		t.Errorf("the re-measured row: %+v", r)
+	}
+	if r := got.Results[1]; r.Model != cellModel || r.Measured != nil {
+		t.Errorf("the row not measured again changed: %+v", r)
+	}
+	if r := got.Results[2]; r.Model != "rbm-ais" || r.Measured == nil {
+		t.Errorf("the added row: %+v", r)
+	}
+	if err := writeJSON(path, got); err != nil {
+		t.Fatal(err)
+	}
+	docPath := filepath.Join(dir, "bench.md")
+	if err := writeBenchDoc(path, docPath); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := os.ReadFile(docPath)
+	for _, want := range []string{"| rbm † | train |", "| rbm-ais † | eval |", "† Measured again on 2026-12-07T09:00:00Z", "(rbm train, rbm-ais eval)", "load average was 0.2", "(a quiet machine)"} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("the page lacks %q:\n%s", want, doc)
+		}
+	}
+	fresh.Steps = 10
+	if _, err := updateReport(path, fresh); err == nil || !strings.Contains(err.Error(), "--steps 20") || !strings.Contains(err.Error(), path) {
+		t.Errorf("a report measured with other steps: %v", err)
+	}
+	if _, err := updateReport(filepath.Join(dir, "none.json"), fresh); err == nil || !strings.Contains(err.Error(), "none.json") {
+		t.Errorf("a missing report: %v", err)
+	}
+}

@@ -190,6 +190,32 @@ func writeBenchDoc(jsonPath, docPath string) error {
 	return nil
 }
 
+// remeasuredNotes say when and under which load the rows marked † were
+// measured again (`bench --update`), one line per measurement.
+func remeasuredNotes(rows []benchResult) []string {
+	var when []remeasured
+	rowsOf := map[remeasured][]string{}
+	for _, x := range rows {
+		if x.Measured == nil {
+			continue
+		}
+		if _, ok := rowsOf[*x.Measured]; !ok {
+			when = append(when, *x.Measured)
+		}
+		rowsOf[*x.Measured] = append(rowsOf[*x.Measured], x.Model+" "+x.Mode)
+	}
+	var notes []string
+	for _, m := range when {
+		quiet := "a quiet machine"
+		if m.Load > 0.5 {
+			quiet = "not a quiet machine: its figures are noisy"
+		}
+		notes = append(notes, fmt.Sprintf("† Measured again on %s, after a change to the code they time (%s), with the same settings and peers; the load average was %.1f when that measurement started (%s).",
+			m.Date, strings.Join(rowsOf[m], ", "), m.Load, quiet))
+	}
+	return notes
+}
+
 // benchMarkdown is the page docs/bench.md: the report's tables and notes.
 func benchMarkdown(w io.Writer, r benchReport) {
 	fmt.Fprintln(w, "# Speed: GoMLX against PyTorch and JAX, and the cells a student waits on")
@@ -235,7 +261,11 @@ func benchMarkdown(w io.Writer, r benchReport) {
 		fmt.Fprintln(w, head)
 		fmt.Fprintln(w, rule)
 		for _, x := range models {
-			row := fmt.Sprintf("| %s | %s | %d | %s | %s | %.2f s |", x.Model, x.Mode, x.Batch, x.GoMLX.Unit, perS(x.GoMLX.PerS), x.GoMLX.FirstStepS)
+			name := x.Model
+			if x.Measured != nil {
+				name += " †"
+			}
+			row := fmt.Sprintf("| %s | %s | %d | %s | %s | %.2f s |", name, x.Mode, x.Batch, x.GoMLX.Unit, perS(x.GoMLX.PerS), x.GoMLX.FirstStepS)
 			if r.ORTOptions != "" {
 				row += " " + tunedCells(x, " | ") + " |"
 			}
@@ -243,6 +273,12 @@ func benchMarkdown(w io.Writer, r benchReport) {
 				row += " " + peerCells(x, " | ", true) + " | " + ratioCell(x) + " |"
 			}
 			fmt.Fprintln(w, row)
+		}
+		if notes := remeasuredNotes(models); len(notes) > 0 {
+			fmt.Fprintln(w)
+			for _, n := range notes {
+				fmt.Fprintln(w, n)
+			}
 		}
 		var missing []string
 		for _, m := range benchModels {
