@@ -124,7 +124,7 @@ func Run(args []string) error {
 	docPath := fs.String("doc", "", "measure nothing: write the Markdown page of the results in --json to this file (e.g. docs/bench.md; with --profile, docs/bench-profile.md)")
 	profile := fs.Bool("profile", false, "instead of timing: run each row's benchmark under ONNX Runtime's profiler ("+onnxruntime.ProfileEnv+"), sum the time by op type, profile the peers' step, count the CIFAR CNN's FLOPs against the CPU's peak; writes --json (with --profile its default is docs/bench-profile.json)")
 	ortOptions := fs.String("ort-options", "", "also measure GoMLX with these ONNX Runtime session options (JSON, e.g. '{\"intra_op_num_threads\":1}'; see "+onnxruntime.SessionOptionsEnv+"), alternating with GoMLX as it is in every round")
-	update := fs.String("update", "", "measure the rows of --models again into this earlier report (e.g. docs/bench.json, measured with the same steps, rounds, threads and peers): each replaces its row, marked with its own date and load, and the whole goes to --json")
+	update := fs.String("update", "", "measure the rows of --models again into this earlier report (e.g. docs/bench.json, measured with the same steps, rounds, threads and peers; with --profile, docs/bench-profile.json): each replaces its row, marked with its own date and load, and the whole goes to --json")
 	ratios := fs.String("ratios", filepath.Join("docs", "bench.json"), "with --profile: the bench JSON whose ratios and CNN throughput the profile report uses")
 	if _, err := cli.ParseFlags(fs, args); err != nil {
 		return err
@@ -160,7 +160,11 @@ func Run(args []string) error {
 		}
 	}
 	if *profile {
-		return runProfile(root, models, *backendFlag, *python, abs(*ratios), abs(*jsonPath), *threads)
+		upd := ""
+		if *update != "" {
+			upd = abs(*update)
+		}
+		return runProfile(root, models, *backendFlag, *python, abs(*ratios), abs(*jsonPath), upd, *threads)
 	}
 	report := benchReport{
 		Date:       time.Now().UTC().Format(time.RFC3339),

@@ -191,18 +191,21 @@ func writeBenchDoc(jsonPath, docPath string) error {
 }
 
 // remeasuredNotes say when and under which load the rows marked † were
-// measured again (`bench --update`), one line per measurement.
-func remeasuredNotes(rows []benchResult) []string {
+// measured again (`bench --update`), one line per measurement: row(i) is
+// the i-th of n rows' label and its mark (nil when it was not measured
+// again).
+func remeasuredNotes(n int, row func(i int) (string, *remeasured)) []string {
 	var when []remeasured
 	rowsOf := map[remeasured][]string{}
-	for _, x := range rows {
-		if x.Measured == nil {
+	for i := range n {
+		label, m := row(i)
+		if m == nil {
 			continue
 		}
-		if _, ok := rowsOf[*x.Measured]; !ok {
-			when = append(when, *x.Measured)
+		if _, ok := rowsOf[*m]; !ok {
+			when = append(when, *m)
 		}
-		rowsOf[*x.Measured] = append(rowsOf[*x.Measured], x.Model+" "+x.Mode)
+		rowsOf[*m] = append(rowsOf[*m], label)
 	}
 	var notes []string
 	for _, m := range when {
@@ -214,6 +217,14 @@ func remeasuredNotes(rows []benchResult) []string {
 			m.Date, strings.Join(rowsOf[m], ", "), m.Load, quiet))
 	}
 	return notes
+}
+
+// dagger marks a row measured again.
+func dagger(m *remeasured) string {
+	if m != nil {
+		return " †"
+	}
+	return ""
 }
 
 // benchMarkdown is the page docs/bench.md: the report's tables and notes.
@@ -261,11 +272,7 @@ func benchMarkdown(w io.Writer, r benchReport) {
 		fmt.Fprintln(w, head)
 		fmt.Fprintln(w, rule)
 		for _, x := range models {
-			name := x.Model
-			if x.Measured != nil {
-				name += " †"
-			}
-			row := fmt.Sprintf("| %s | %s | %d | %s | %s | %.2f s |", name, x.Mode, x.Batch, x.GoMLX.Unit, perS(x.GoMLX.PerS), x.GoMLX.FirstStepS)
+			row := fmt.Sprintf("| %s | %s | %d | %s | %s | %.2f s |", x.Model+dagger(x.Measured), x.Mode, x.Batch, x.GoMLX.Unit, perS(x.GoMLX.PerS), x.GoMLX.FirstStepS)
 			if r.ORTOptions != "" {
 				row += " " + tunedCells(x, " | ") + " |"
 			}
@@ -274,7 +281,9 @@ func benchMarkdown(w io.Writer, r benchReport) {
 			}
 			fmt.Fprintln(w, row)
 		}
-		if notes := remeasuredNotes(models); len(notes) > 0 {
+		if notes := remeasuredNotes(len(models), func(i int) (string, *remeasured) {
+			return models[i].Model + " " + models[i].Mode, models[i].Measured
+		}); len(notes) > 0 {
 			fmt.Fprintln(w)
 			for _, n := range notes {
 				fmt.Fprintln(w, n)

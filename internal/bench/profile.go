@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +77,9 @@ type rowProfile struct {
 	Torch   *torchProfile `json:"torch,omitempty"`
 	JAX     *jaxProfile   `json:"jax,omitempty"`
 	PeerErr []string      `json:"peer_errors,omitempty"`
+	// Measured is set on a row that `bench --profile --update` profiled
+	// again into an older report: when, and under which load.
+	Measured *remeasured `json:"measured,omitempty"`
 	// Close is what the numbers say would close the gap (profileAnalysis).
 	Close []string `json:"-"`
 }
@@ -126,7 +130,7 @@ type profileReport struct {
 const profileSteps = onnxruntime.ProfiledRuns
 
 // runProfile is "klcourse bench --profile".
-func runProfile(root string, models []string, backendFlag, python, benchJSON, jsonPath string, threads int) error {
+func runProfile(root string, models []string, backendFlag, python, benchJSON, jsonPath, update string, threads int) error {
 	report := profileReport{
 		Date:    time.Now().UTC().Format(time.RFC3339),
 		Commit:  gitCommit(root),
@@ -194,6 +198,12 @@ func runProfile(root string, models []string, backendFlag, python, benchJSON, js
 		}
 		report.CNN = c
 	}
+	if update != "" {
+		var err error
+		if report, err = updateProfile(update, report, ratios); err != nil {
+			return err
+		}
+	}
 	for i := range report.Rows {
 		report.Rows[i].Close = profileAnalysis(report.Rows[i], report.CNN, report.Load)
 	}
@@ -203,6 +213,48 @@ func runProfile(root string, models []string, backendFlag, python, benchJSON, js
 	printProfile(os.Stdout, report)
 	fmt.Printf("\nJSON: %s (klcourse bench --profile --doc docs/bench-profile.md writes the page)\n", jsonPath)
 	return nil
+}
+
+// updateProfile puts the rows of fresh into the earlier profile report at
+// path, each replacing the row of the same model and mode (or added), marked
+// with fresh's date and load; every row's ratio is read again from ratios
+// (the bench JSON now), and the CNN section is fresh's if it profiled the
+// CNN. The two must come from the same machine, backend and peers.
+func updateProfile(path string, fresh profileReport, ratios *benchReport) (profileReport, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fresh, fmt.Errorf("--update: %w", err)
+	}
+	var old profileReport
+	if err := json.Unmarshal(data, &old); err != nil {
+		return fresh, fmt.Errorf("--update %s: not the JSON of klcourse bench --profile: %v", path, err)
+	}
+	switch {
+	case old.Machine != fresh.Machine || old.CPU != fresh.CPU:
+		return fresh, fmt.Errorf("--update %s: it was profiled on %s (%s), this run on %s (%s); profile every row again instead", path, old.Machine, old.CPU, fresh.Machine, fresh.CPU)
+	case old.Backend != fresh.Backend || !maps.Equal(old.Versions, fresh.Versions):
+		return fresh, fmt.Errorf("--update %s: it was profiled with %s and peers %s, this run with %s and %s; profile every row again instead",
+			path, old.Backend, versionLine(old.Versions), fresh.Backend, versionLine(fresh.Versions))
+	}
+	for _, r := range fresh.Rows {
+		r.Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
+		i := slices.IndexFunc(old.Rows, func(x rowProfile) bool { return x.Model == r.Model && x.Mode == r.Mode })
+		if i < 0 {
+			old.Rows = append(old.Rows, r)
+		} else {
+			old.Rows[i] = r
+		}
+	}
+	for i := range old.Rows {
+		if x := findResult(ratios, old.Rows[i].Model, old.Rows[i].Mode); x != nil {
+			old.Rows[i].Ratio, old.Rows[i].Fastest = x.Ratio, x.Fastest
+		}
+	}
+	if fresh.CNN != nil {
+		old.CNN = fresh.CNN
+	}
+	old.Ratios = fresh.Ratios
+	return old, nil
 }
 
 // benchModes are the modes of model in the bench report, in its order.

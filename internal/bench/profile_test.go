@@ -262,3 +262,54 @@ func TestPeerProfiles(t *testing.T) {
 		t.Errorf("XLA's module: %+v", jp)
 	}
 }
+
+// TestUpdateProfile: --profile --update replaces the profiled row, keeps the
+// others and the CNN section, reads every row's ratio again from the current
+// bench report, marks the new row (a † on the page), and refuses a report of
+// another machine.
+func TestUpdateProfile(t *testing.T) {
+	dir := t.TempDir()
+	g := graphTime{Name: "step", Runs: 11, ONNXNodes: 40, KernelsPerRun: 30, MsPerRun: 2, KernelMsPerRun: 1.5, Ops: []opTime{{"Gemm", 1, 1.5, 30}}}
+	cnn := &cnnMachine{Batch: 250}
+	old := profileReport{Date: "2026-12-06T10:00:00Z", Machine: "linux/amd64, 2 CPUs", CPU: "Test CPU", Load: 3, Backend: "onnx", CNN: cnn,
+		Rows: []rowProfile{{Model: "rbm-ais", Mode: "eval", Ratio: 0.7, Graphs: []graphTime{g}, Step: g}, {Model: "vae", Mode: "train", Ratio: 0.6, Graphs: []graphTime{g}, Step: g}}}
+	path := filepath.Join(dir, "bench-profile.json")
+	if err := writeJSON(path, old); err != nil {
+		t.Fatal(err)
+	}
+	g2 := g
+	g2.MsPerRun = 1
+	fresh := profileReport{Date: "2026-12-07T10:00:00Z", Machine: old.Machine, CPU: old.CPU, Load: 0.3, Backend: "onnx",
+		Rows: []rowProfile{{Model: "rbm-ais", Mode: "eval", Graphs: []graphTime{g2}, Step: g2}}}
+	ratios := &benchReport{Results: []benchResult{{Model: "rbm-ais", Mode: "eval", Ratio: 1.1, Fastest: "jax"}, {Model: "vae", Mode: "train", Ratio: 0.65, Fastest: "pytorch"}}}
+	got, err := updateProfile(path, fresh, ratios)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Date != old.Date || got.CNN == nil || len(got.Rows) != 2 {
+		t.Fatalf("updated: date %s, CNN %v, %d rows; want the earlier date and CNN, 2 rows", got.Date, got.CNN, len(got.Rows))
+	}
+	if r := got.Rows[0]; r.Step.MsPerRun != 1 || r.Measured == nil || r.Measured.Date != fresh.Date || r.Ratio != 1.1 {
+		t.Errorf("the profiled row: %+v", r)
+	}
+	if r := got.Rows[1]; r.Measured != nil || r.Ratio != 0.65 || r.Fastest != "pytorch" {
+		t.Errorf("the row not profiled again: measured %v, ratio %v (want 0.65 from the bench report)", r.Measured, r.Ratio)
+	}
+	if err := writeJSON(path, got); err != nil {
+		t.Fatal(err)
+	}
+	md := filepath.Join(dir, "bench-profile.md")
+	if err := writeProfileDoc(path, md); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(md)
+	for _, want := range []string{"| rbm-ais eval † |", "† Profiled again on 2026-12-07T10:00:00Z", "(rbm-ais eval)"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	fresh.CPU = "Another CPU"
+	if _, err := updateProfile(path, fresh, ratios); err == nil || !strings.Contains(err.Error(), "Another CPU") {
+		t.Errorf("a profile of another machine: %v", err)
+	}
+}

@@ -229,8 +229,16 @@ func profileMarkdown(w io.Writer, r profileReport) {
 				}
 				tops = append(tops, fmt.Sprintf("%s %s", o.Op, pct(o.Share)))
 			}
-			p("| %s %s | %s | %.2f | %d | %d | %s | %s |", row.Model, row.Mode, ratioText(row.Ratio), row.Step.MsPerRun,
+			p("| %s %s%s | %s | %.2f | %d | %d | %s | %s |", row.Model, row.Mode, dagger(row.Measured), ratioText(row.Ratio), row.Step.MsPerRun,
 				row.Step.KernelsPerRun, row.Step.ONNXNodes, xla, strings.Join(tops, ", "))
+		}
+		if notes := remeasuredNotes(len(r.Rows), func(i int) (string, *remeasured) {
+			return r.Rows[i].Model + " " + r.Rows[i].Mode, r.Rows[i].Measured
+		}); len(notes) > 0 {
+			p("")
+			for _, n := range notes {
+				p(strings.Replace(n, "Measured again", "Profiled again", 1))
+			}
 		}
 		for _, row := range r.Rows {
 			rowMarkdown(w, row)
