@@ -144,6 +144,9 @@ func Run(args []string) error {
 	if *profile && !jsonSet {
 		*jsonPath = filepath.Join("docs", "bench-profile.json")
 	}
+	if *docPath != "" && *update != "" {
+		return cli.Usagef("--doc measures nothing and --update measures rows again: give one of them")
+	}
 	if *docPath != "" {
 		if *profile {
 			return writeProfileDoc(abs(*jsonPath), abs(*docPath))
@@ -182,6 +185,12 @@ func Run(args []string) error {
 		}
 		report.Versions = peers.versions
 		report.Threads = *threads
+	}
+	var earlier benchReport
+	if *update != "" {
+		if earlier, err = readUpdate(abs(*update), report); err != nil {
+			return err
+		}
 	}
 	progress := os.Stderr
 	if report.Load > 0.5 {
@@ -280,12 +289,21 @@ func Run(args []string) error {
 		}
 	}
 	printBench(os.Stdout, report)
+	path := abs(*jsonPath)
 	if *update != "" {
-		if report, err = updateReport(abs(*update), report); err != nil {
+		merged, err := updateReport(abs(*update), earlier, report)
+		if err != nil {
+			// Keep the measurements: beside the report they could not join.
+			if path == abs(*update) {
+				path = filepath.Join(root, "build", "bench-fresh.json")
+			}
+			if werr := writeJSON(path, report); werr == nil {
+				err = fmt.Errorf("%w (this run's rows are in %s)", err, path)
+			}
 			return err
 		}
+		report = merged
 	}
-	path := abs(*jsonPath)
 	if err := writeJSON(path, report); err != nil {
 		return err
 	}
@@ -412,45 +430,80 @@ func writeJSON(path string, v any) error {
 	return safefile.WriteBytes(path, append(data, '\n'))
 }
 
-// updateReport puts the rows of fresh into the earlier report at path, each
-// replacing the row of the same model and mode (or added), marked with
-// fresh's date and load. The two must have been measured alike (steps,
-// rounds, peers' threads and versions, backend), or the rows would not
-// compare.
-func updateReport(path string, fresh benchReport) (benchReport, error) {
+// readUpdate reads the earlier report of --update and checks what can be
+// checked before measuring: the same steps, rounds, peers' threads, ONNX
+// Runtime options, machine and CPU as fresh (whose results are not measured
+// yet). Measuring is long; a report that cannot take the rows is refused
+// first.
+func readUpdate(path string, fresh benchReport) (benchReport, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fresh, fmt.Errorf("--update: %w", err)
+		return benchReport{}, fmt.Errorf("--update: %w", err)
 	}
 	var old benchReport
 	if err := json.Unmarshal(data, &old); err != nil {
-		return fresh, fmt.Errorf("--update %s: not the JSON of klcourse bench: %v", path, err)
+		return benchReport{}, fmt.Errorf("--update %s: not the JSON of klcourse bench: %v", path, err)
 	}
 	differ := func(what string, a, b any) error {
-		return fmt.Errorf("--update %s: it was measured with %s %v, this run with %v; measure every row again instead", path, what, a, b)
+		return fmt.Errorf("--update %s: it was measured with %s %v, this run would be with %v; measure every row again instead", path, what, a, b)
 	}
 	switch {
 	case old.Steps != fresh.Steps:
-		return fresh, differ("--steps", old.Steps, fresh.Steps)
+		return old, differ("--steps", old.Steps, fresh.Steps)
 	case old.Rounds != fresh.Rounds:
-		return fresh, differ("--rounds", old.Rounds, fresh.Rounds)
+		return old, differ("--rounds", old.Rounds, fresh.Rounds)
 	case old.Threads != fresh.Threads:
-		return fresh, differ("peers' --threads", old.Threads, fresh.Threads)
-	case !maps.Equal(old.Versions, fresh.Versions):
-		return fresh, differ("peers", versionLine(old.Versions), versionLine(fresh.Versions))
-	case old.Backend != fresh.Backend:
-		return fresh, differ("GoMLX", old.Backend, fresh.Backend)
+		return old, differ("peers' --threads", old.Threads, fresh.Threads)
 	case old.ORTOptions != fresh.ORTOptions:
-		return fresh, differ("--ort-options", old.ORTOptions, fresh.ORTOptions)
-	}
-	for _, r := range fresh.Results {
-		r.Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
-		i := slices.IndexFunc(old.Results, func(x benchResult) bool { return x.Model == r.Model && x.Mode == r.Mode })
-		if i < 0 {
-			old.Results = append(old.Results, r)
-		} else {
-			old.Results[i] = r
-		}
+		return old, differ("--ort-options", old.ORTOptions, fresh.ORTOptions)
+	case old.Machine != fresh.Machine || old.CPU != fresh.CPU:
+		return old, differ("the machine", old.Machine+" ("+old.CPU+")", fresh.Machine+" ("+fresh.CPU+")")
 	}
 	return old, nil
+}
+
+// updateReport puts the rows of fresh into old (read by readUpdate from
+// path): every row of a model that fresh measured is replaced by fresh's
+// rows of that model, marked with fresh's date and load. The peers' versions
+// and GoMLX's backend must be those of old, or the rows would not compare.
+func updateReport(path string, old, fresh benchReport) (benchReport, error) {
+	switch {
+	case len(fresh.Versions) > 0 && !maps.Equal(old.Versions, fresh.Versions):
+		return old, fmt.Errorf("--update %s: it was measured with the peers %s, this run with %s", path, versionLine(old.Versions), versionLine(fresh.Versions))
+	case fresh.Backend != "" && old.Backend != fresh.Backend:
+		return old, fmt.Errorf("--update %s: it was measured with GoMLX %s, this run with %s", path, old.Backend, fresh.Backend)
+	}
+	measured := map[string]bool{}
+	for _, r := range fresh.Results {
+		measured[r.Model] = true
+	}
+	merged := old
+	merged.Results = nil
+	for _, r := range old.Results {
+		if !measured[r.Model] {
+			merged.Results = append(merged.Results, r)
+			continue
+		}
+		if !slices.ContainsFunc(merged.Results, func(x benchResult) bool { return x.Model == r.Model }) {
+			merged.Results = append(merged.Results, freshRows(fresh, r.Model)...) // in the model's old place
+		}
+	}
+	for _, m := range slices.Sorted(maps.Keys(measured)) {
+		if !slices.ContainsFunc(merged.Results, func(x benchResult) bool { return x.Model == m }) {
+			merged.Results = append(merged.Results, freshRows(fresh, m)...)
+		}
+	}
+	return merged, nil
+}
+
+// freshRows are fresh's rows of model, marked with its date and load.
+func freshRows(fresh benchReport, model string) []benchResult {
+	var rows []benchResult
+	for _, r := range fresh.Results {
+		if r.Model == model {
+			r.Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }

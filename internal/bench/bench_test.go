@@ -311,14 +311,17 @@ func TestBenchDoc(t *testing.T) {
 	}
 }
 
-// TestUpdateReport: --update replaces the re-measured row, adds a new one,
-// leaves the others and the report's own date alone, marks the new rows with
-// their date and load (shown on the page with †), and refuses a report
-// measured with other settings.
+// TestUpdateReport: --update replaces every row of a re-measured model
+// (in its place), adds a new model's, leaves the others and the report's own
+// date alone, marks the new rows with their date and load (shown on the page
+// with †), and refuses a report measured with other settings, before
+// measuring where it can.
 func TestUpdateReport(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bench.json")
-	if err := writeJSON(path, sampleReport()); err != nil {
+	earlier := sampleReport()
+	earlier.Results = append(earlier.Results, benchResult{Model: "rbm", Mode: "old-mode", Batch: 64, GoMLX: speed{PerS: 1, Unit: "images"}})
+	if err := writeJSON(path, earlier); err != nil {
 		t.Fatal(err)
 	}
 	fresh := sampleReport()
@@ -330,14 +333,18 @@ func TestUpdateReport(t *testing.T) {
 	for i := range fresh.Results {
 		fresh.Results[i].setFastest()
 	}
-	got, err := updateReport(path, fresh)
+	old, err := readUpdate(path, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := updateReport(path, old, fresh)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Date != "2026-12-06T08:00:00Z" || got.Load != 3.2 || len(got.Results) != 3 {
-		t.Fatalf("updated report: date %s, load %v, %d rows; want the earlier date and load, 3 rows", got.Date, got.Load, len(got.Results))
+		t.Fatalf("updated report: date %s, load %v, %d rows; want the earlier date and load, 3 rows (rbm's old mode gone)", got.Date, got.Load, len(got.Results))
 	}
-	if r := got.Results[0]; r.Model != "rbm" || r.GoMLX.PerS != 30000 || r.Measured == nil || r.Measured.Date != fresh.Date || r.Measured.Load != 0.2 {
+	if r := got.Results[0]; r.Model != "rbm" || r.Mode != "train" || r.GoMLX.PerS != 30000 || r.Measured == nil || r.Measured.Date != fresh.Date || r.Measured.Load != 0.2 {
 		t.Errorf("the re-measured row: %+v", r)
 	}
 	if r := got.Results[1]; r.Model != cellModel || r.Measured != nil {
@@ -354,16 +361,31 @@ func TestUpdateReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc, _ := os.ReadFile(docPath)
-	for _, want := range []string{"| rbm † | train |", "| rbm-ais † | eval |", "† Measured again on 2026-12-07T09:00:00Z", "(rbm train, rbm-ais eval)", "load average was 0.2", "(a quiet machine)"} {
+	for _, want := range []string{"| rbm † | train |", "| rbm-ais † | eval |", "† Measured again on 2026-12-07T09:00:00Z (rbm train, rbm-ais eval)", "load average was 0.2", "(a quiet machine)"} {
 		if !strings.Contains(string(doc), want) {
 			t.Errorf("the page lacks %q:\n%s", want, doc)
 		}
 	}
-	fresh.Steps = 10
-	if _, err := updateReport(path, fresh); err == nil || !strings.Contains(err.Error(), "--steps 20") || !strings.Contains(err.Error(), path) {
-		t.Errorf("a report measured with other steps: %v", err)
+	for _, c := range []struct {
+		change func(r *benchReport)
+		want   string
+	}{
+		{func(r *benchReport) { r.Steps = 10 }, "--steps 20"},
+		{func(r *benchReport) { r.Threads = 1 }, "--threads 2"},
+		{func(r *benchReport) { r.CPU = "Another CPU" }, "Another CPU"},
+	} {
+		f := fresh
+		c.change(&f)
+		if _, err := readUpdate(path, f); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("a report measured otherwise (%s): %v", c.want, err)
+		}
 	}
-	if _, err := updateReport(filepath.Join(dir, "none.json"), fresh); err == nil || !strings.Contains(err.Error(), "none.json") {
+	f := fresh
+	f.Versions = map[string]string{"torch": "2.16.0"}
+	if _, err := updateReport(path, old, f); err == nil || !strings.Contains(err.Error(), "torch 2.16.0") {
+		t.Errorf("other peers' versions: %v", err)
+	}
+	if _, err := readUpdate(filepath.Join(dir, "none.json"), fresh); err == nil || !strings.Contains(err.Error(), "none.json") {
 		t.Errorf("a missing report: %v", err)
 	}
 }

@@ -213,7 +213,7 @@ func remeasuredNotes(n int, row func(i int) (string, *remeasured)) []string {
 		if m.Load > 0.5 {
 			quiet = "not a quiet machine: its figures are noisy"
 		}
-		notes = append(notes, fmt.Sprintf("† Measured again on %s, after a change to the code they time (%s), with the same settings and peers; the load average was %.1f when that measurement started (%s).",
+		notes = append(notes, fmt.Sprintf("† Measured again on %s (%s), with the same settings and peers; the load average was %.1f when that measurement started (%s).",
 			m.Date, strings.Join(rowsOf[m], ", "), m.Load, quiet))
 	}
 	return notes
@@ -321,7 +321,15 @@ func benchMarkdown(w io.Writer, r benchReport) {
 		fmt.Fprintln(w, "| cell | median | CPU | first |")
 		fmt.Fprintln(w, "|---|--:|--:|--:|")
 		for _, x := range cells {
-			fmt.Fprintf(w, "| %s | %.2f s | %.2f s | %.2f s |\n", x.Mode, x.GoMLX.MsPerStep/1e3, x.GoMLX.CPUMsPerStep/1e3, x.GoMLX.FirstStepS)
+			fmt.Fprintf(w, "| %s%s | %.2f s | %.2f s | %.2f s |\n", x.Mode, dagger(x.Measured), x.GoMLX.MsPerStep/1e3, x.GoMLX.CPUMsPerStep/1e3, x.GoMLX.FirstStepS)
+		}
+		if notes := remeasuredNotes(len(cells), func(i int) (string, *remeasured) {
+			return "the " + cells[i].Mode + " cell", cells[i].Measured
+		}); len(notes) > 0 {
+			fmt.Fprintln(w)
+			for _, n := range notes {
+				fmt.Fprintln(w, n)
+			}
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, cellNote)

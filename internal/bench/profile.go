@@ -236,13 +236,23 @@ func updateProfile(path string, fresh profileReport, ratios *benchReport) (profi
 		return fresh, fmt.Errorf("--update %s: it was profiled with %s and peers %s, this run with %s and %s; profile every row again instead",
 			path, old.Backend, versionLine(old.Versions), fresh.Backend, versionLine(fresh.Versions))
 	}
-	for _, r := range fresh.Rows {
-		r.Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
-		i := slices.IndexFunc(old.Rows, func(x rowProfile) bool { return x.Model == r.Model && x.Mode == r.Mode })
-		if i < 0 {
+	profiled := map[string]bool{}
+	for i := range fresh.Rows {
+		fresh.Rows[i].Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
+		profiled[fresh.Rows[i].Model] = true
+	}
+	rows := old.Rows
+	old.Rows = nil
+	for _, r := range rows { // a profiled model's rows are all fresh's, in its old place
+		if !profiled[r.Model] {
 			old.Rows = append(old.Rows, r)
-		} else {
-			old.Rows[i] = r
+		} else if !slices.ContainsFunc(old.Rows, func(x rowProfile) bool { return x.Model == r.Model }) {
+			old.Rows = append(old.Rows, rowsOf(fresh.Rows, r.Model)...)
+		}
+	}
+	for _, m := range slices.Sorted(maps.Keys(profiled)) {
+		if !slices.ContainsFunc(old.Rows, func(x rowProfile) bool { return x.Model == m }) {
+			old.Rows = append(old.Rows, rowsOf(fresh.Rows, m)...)
 		}
 	}
 	for i := range old.Rows {
@@ -255,6 +265,17 @@ func updateProfile(path string, fresh profileReport, ratios *benchReport) (profi
 	}
 	old.Ratios = fresh.Ratios
 	return old, nil
+}
+
+// rowsOf are the rows of model.
+func rowsOf(rows []rowProfile, model string) []rowProfile {
+	var out []rowProfile
+	for _, r := range rows {
+		if r.Model == model {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // benchModes are the modes of model in the bench report, in its order.
