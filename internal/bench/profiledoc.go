@@ -521,16 +521,19 @@ names what it reads, and none holds a number of its own.
   runs oneDNN's convolution (its aten::mkldnn_convolution). The larger
   convolution alone is about half the kernel time, so this row needs a faster
   convolution as well as fewer kernels around it.
-- rbm-ais (pkg/rbm is another helper's; nothing was changed here): around the
-  products (Gemm) its table shows the float64 Log and Exp of the softplus terms,
-  the Threefry generator's integer ops (the "random generator" line: BitwiseXor,
-  BitShift), and the Casts between float32 and float64; XLA runs the temperatures
-  in a loop whose body it fuses (its JAX line). Drawing the uniforms of all the
-  temperatures of a step in one RandomUniform call would evaluate Threefry once
-  over a larger tensor instead of once per temperature (fewer, larger kernels), but
-  it changes the random stream, so the lecture's AIS numbers would change and must
-  be rerun; the float64 softplus differences are what the estimate's precision
-  needs and should stay.
+- rbm-ais: this row was profiled again (†) after pkg/rbm's AIS changed in two
+  ways. The hidden units' log-ratio softplus(βx) − softplus(β'x) is now computed
+  as log1p(σ(βx)(e^{−δ} − 1)) in float32 (Goldberg's log1p, a tanh form of
+  expm1: exact to a few units in the last place, with nothing to cancel; the
+  softplus difference itself where |δ| ≥ ½), reusing the σ(βx) that the Gibbs
+  sweep samples h with, and summed in float64: the float64 Log and Exp of the
+  earlier profile are gone. And all the uniforms of a call come from one
+  in-graph SplitMix64 evaluation, two 24-bit numbers per 64-bit word, instead
+  of a Threefry call per temperature and layer. The peers compute the same
+  formula (with their own expm1 and log1p), so the ratio compares like with
+  like. What is left around the products (Gemm) is in its table: the remaining
+  element-wise kernels of each temperature, which XLA fuses into its loop body
+  (its JAX line).
 - cnn train, above 1.0×: its kernel time is mostly the matrix products of the
   im2col formulation (the CNN section's "What limits it"), so it is bound by the
   products' speed, not by kernel count; the CNN section sets that speed against
