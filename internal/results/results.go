@@ -77,7 +77,7 @@ var (
 	dateRE    = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
 	headingRE = regexp.MustCompile(`^#\s+Lecture\s+(\d+)\s*[—–:-]\s*(.+?)\s*$`)
 	// recordRE finds the keys of course.Record("NAME", "KEY", ...) calls.
-	recordRE = regexp.MustCompile(`course\.Record\(\s*"([^"]+)"\s*,\s*"([^"]+)"`)
+	recordRE = regexp.MustCompile(`course\.Record\(\s*("[^"]+"|[A-Za-z_]\w*)\s*,\s*"([^"]+)"`) // the notebook as a string or a constant
 )
 
 // Lectures reads the lectures under root, in lecture order, with their

@@ -36,7 +36,8 @@ func writeFile(t *testing.T, path, text string) {
 
 // checkout is a small course: lecture 1 records nothing, lecture 2 (a
 // solution) records but has no results file, lecture 7 records two tables
-// (the file holds them in key order, the notebook records "steps" first), an
+// (the file holds them in key order, the notebook records "steps" first; one
+// call names the notebook by a constant), an
 // exercise that is no lecture.
 func checkout(t *testing.T) string {
 	root := t.TempDir()
@@ -46,7 +47,7 @@ func checkout(t *testing.T) string {
 	writeNotebook(t, filepath.Join(root, "solutions", "03_fit.ipynb"), "# Exercise 3 — The reverse KL", `course.Record("03_fit", "x", tab)`)
 	writeNotebook(t, filepath.Join(root, "notebooks", "07_diffusion.ipynb"), "# Lecture 7 — Diffusion models",
 		`must(course.Record("07_diffusion", "steps", tab))`, `must(course.Record( "07_diffusion", "bound", bound))`,
-		`course.Record("07_diffusion", "gan", tab)`)
+		`course.Record(lecture, "gan", tab)`) // the notebook named by a constant
 	writeFile(t, filepath.Join(root, "notebooks", "results", "07_diffusion.json"), `{
  "bound": {"title": "The bound", "header": ["data", "KL bound"], "rows": [["8-ring", "1.3413"], ["a|b", "2"]],
            "recorded": "full mode, 2026-12-06, 1000 held-out points"},
