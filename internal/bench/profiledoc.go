@@ -530,10 +530,14 @@ names what it reads, and none holds a number of its own.
   earlier profile are gone. And all the uniforms of a call come from one
   in-graph SplitMix64 evaluation, two 24-bit numbers per 64-bit word, instead
   of a Threefry call per temperature and layer. The peers compute the same
-  formula (with their own expm1 and log1p), so the ratio compares like with
-  like. What is left around the products (Gemm) is in its table: the remaining
-  element-wise kernels of each temperature, which XLA fuses into its loop body
-  (its JAX line).
+  formula (with their own expm1 and log1p). Fewer kernels per run (the rows
+  table against the earlier profile's) did not make the step faster (the bench
+  table's † row): what is left around the products (Gemm) is a few dozen small
+  element-wise kernels per temperature (Mul, Add, Cast, Log in its table), each
+  reading and writing a [chains, hidden] tensor, which XLA fuses into its loop
+  body (its JAX line). Closing the gap needs those chains fused: fewer nodes than
+  an exact, cancellation-free log-ratio needs in ONNX's op set, or a fused
+  kernel.
 - cnn train, above 1.0×: its kernel time is mostly the matrix products of the
   im2col formulation (the CNN section's "What limits it"), so it is bound by the
   products' speed, not by kernel count; the CNN section sets that speed against
