@@ -473,37 +473,46 @@ func updateReport(path string, old, fresh benchReport) (benchReport, error) {
 	case fresh.Backend != "" && old.Backend != fresh.Backend:
 		return old, fmt.Errorf("--update %s: it was measured with GoMLX %s, this run with %s", path, old.Backend, fresh.Backend)
 	}
-	measured := map[string]bool{}
-	for _, r := range fresh.Results {
-		measured[r.Model] = true
+	for i := range fresh.Results {
+		fresh.Results[i].Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
 	}
 	merged := old
-	merged.Results = nil
-	for _, r := range old.Results {
-		if !measured[r.Model] {
-			merged.Results = append(merged.Results, r)
-			continue
-		}
-		if !slices.ContainsFunc(merged.Results, func(x benchResult) bool { return x.Model == r.Model }) {
-			merged.Results = append(merged.Results, freshRows(fresh, r.Model)...) // in the model's old place
-		}
-	}
-	for _, m := range slices.Sorted(maps.Keys(measured)) {
-		if !slices.ContainsFunc(merged.Results, func(x benchResult) bool { return x.Model == m }) {
-			merged.Results = append(merged.Results, freshRows(fresh, m)...)
-		}
-	}
+	merged.Results = replaceModels(old.Results, fresh.Results, func(r benchResult) string { return r.Model })
 	return merged, nil
 }
 
-// freshRows are fresh's rows of model, marked with its date and load.
-func freshRows(fresh benchReport, model string) []benchResult {
-	var rows []benchResult
-	for _, r := range fresh.Results {
-		if r.Model == model {
-			r.Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
-			rows = append(rows, r)
+// replaceModels returns old's rows with the rows of every model that fresh
+// has rows of replaced by fresh's, in that model's old place; models that old
+// lacks follow, by name. It serves the bench report and the profile report.
+func replaceModels[T any](old, fresh []T, model func(T) string) []T {
+	of := func(m string) []T {
+		var rows []T
+		for _, r := range fresh {
+			if model(r) == m {
+				rows = append(rows, r)
+			}
+		}
+		return rows
+	}
+	inFresh := map[string]bool{}
+	for _, r := range fresh {
+		inFresh[model(r)] = true
+	}
+	var out []T
+	placed := map[string]bool{}
+	for _, r := range old {
+		switch m := model(r); {
+		case !inFresh[m]:
+			out = append(out, r)
+		case !placed[m]:
+			out = append(out, of(m)...)
+			placed[m] = true
 		}
 	}
-	return rows
+	for _, m := range slices.Sorted(maps.Keys(inFresh)) {
+		if !placed[m] {
+			out = append(out, of(m)...)
+		}
+	}
+	return out
 }

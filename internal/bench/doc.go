@@ -191,10 +191,11 @@ func writeBenchDoc(jsonPath, docPath string) error {
 }
 
 // remeasuredNotes say when and under which load the rows marked † were
-// measured again (`bench --update`), one line per measurement: row(i) is
-// the i-th of n rows' label and its mark (nil when it was not measured
+// measured again (`bench --update`), one line per measurement, each
+// beginning "† " and then again ("Measured again", "Profiled again"): row(i)
+// is the i-th of n rows' label and its mark (nil when it was not measured
 // again).
-func remeasuredNotes(n int, row func(i int) (string, *remeasured)) []string {
+func remeasuredNotes(again string, n int, row func(i int) (string, *remeasured)) []string {
 	var when []remeasured
 	rowsOf := map[remeasured][]string{}
 	for i := range n {
@@ -213,8 +214,8 @@ func remeasuredNotes(n int, row func(i int) (string, *remeasured)) []string {
 		if m.Load > 0.5 {
 			quiet = "not a quiet machine: its figures are noisy"
 		}
-		notes = append(notes, fmt.Sprintf("† Measured again on %s (%s), with the same settings and peers; the load average was %.1f when that measurement started (%s).",
-			m.Date, strings.Join(rowsOf[m], ", "), m.Load, quiet))
+		notes = append(notes, fmt.Sprintf("† %s on %s (%s), with the same settings and peers; the load average was %.1f when that measurement started (%s).",
+			again, m.Date, strings.Join(rowsOf[m], ", "), m.Load, quiet))
 	}
 	return notes
 }
@@ -281,7 +282,7 @@ func benchMarkdown(w io.Writer, r benchReport) {
 			}
 			fmt.Fprintln(w, row)
 		}
-		if notes := remeasuredNotes(len(models), func(i int) (string, *remeasured) {
+		if notes := remeasuredNotes("Measured again", len(models), func(i int) (string, *remeasured) {
 			return models[i].Model + " " + models[i].Mode, models[i].Measured
 		}); len(notes) > 0 {
 			fmt.Fprintln(w)
@@ -323,7 +324,7 @@ func benchMarkdown(w io.Writer, r benchReport) {
 		for _, x := range cells {
 			fmt.Fprintf(w, "| %s%s | %.2f s | %.2f s | %.2f s |\n", x.Mode, dagger(x.Measured), x.GoMLX.MsPerStep/1e3, x.GoMLX.CPUMsPerStep/1e3, x.GoMLX.FirstStepS)
 		}
-		if notes := remeasuredNotes(len(cells), func(i int) (string, *remeasured) {
+		if notes := remeasuredNotes("Measured again", len(cells), func(i int) (string, *remeasured) {
 			return "the " + cells[i].Mode + " cell", cells[i].Measured
 		}); len(notes) > 0 {
 			fmt.Fprintln(w)

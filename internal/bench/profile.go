@@ -216,8 +216,8 @@ func runProfile(root string, models []string, backendFlag, python, benchJSON, js
 }
 
 // updateProfile puts the rows of fresh into the earlier profile report at
-// path, each replacing the row of the same model and mode (or added), marked
-// with fresh's date and load; every row's ratio is read again from ratios
+// path: every row of a model that fresh profiled is replaced by fresh's rows
+// of that model, marked with fresh's date and load; every row's ratio is read again from ratios
 // (the bench JSON now), and the CNN section is fresh's if it profiled the
 // CNN. The two must come from the same machine, backend and peers.
 func updateProfile(path string, fresh profileReport, ratios *benchReport) (profileReport, error) {
@@ -236,25 +236,10 @@ func updateProfile(path string, fresh profileReport, ratios *benchReport) (profi
 		return fresh, fmt.Errorf("--update %s: it was profiled with %s and peers %s, this run with %s and %s; profile every row again instead",
 			path, old.Backend, versionLine(old.Versions), fresh.Backend, versionLine(fresh.Versions))
 	}
-	profiled := map[string]bool{}
 	for i := range fresh.Rows {
 		fresh.Rows[i].Measured = &remeasured{Date: fresh.Date, Load: fresh.Load}
-		profiled[fresh.Rows[i].Model] = true
 	}
-	rows := old.Rows
-	old.Rows = nil
-	for _, r := range rows { // a profiled model's rows are all fresh's, in its old place
-		if !profiled[r.Model] {
-			old.Rows = append(old.Rows, r)
-		} else if !slices.ContainsFunc(old.Rows, func(x rowProfile) bool { return x.Model == r.Model }) {
-			old.Rows = append(old.Rows, rowsOf(fresh.Rows, r.Model)...)
-		}
-	}
-	for _, m := range slices.Sorted(maps.Keys(profiled)) {
-		if !slices.ContainsFunc(old.Rows, func(x rowProfile) bool { return x.Model == m }) {
-			old.Rows = append(old.Rows, rowsOf(fresh.Rows, m)...)
-		}
-	}
+	old.Rows = replaceModels(old.Rows, fresh.Rows, func(r rowProfile) string { return r.Model })
 	for i := range old.Rows {
 		if x := findResult(ratios, old.Rows[i].Model, old.Rows[i].Mode); x != nil {
 			old.Rows[i].Ratio, old.Rows[i].Fastest = x.Ratio, x.Fastest
@@ -265,17 +250,6 @@ func updateProfile(path string, fresh profileReport, ratios *benchReport) (profi
 	}
 	old.Ratios = fresh.Ratios
 	return old, nil
-}
-
-// rowsOf are the rows of model.
-func rowsOf(rows []rowProfile, model string) []rowProfile {
-	var out []rowProfile
-	for _, r := range rows {
-		if r.Model == model {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // benchModes are the modes of model in the bench report, in its order.

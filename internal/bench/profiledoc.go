@@ -118,7 +118,7 @@ func profileAnalysis(r rowProfile, cnn *cnnMachine, load float64) []string {
 		lines = append(lines, line+fmt.Sprintf("; the other %s of the kernel time does none of the counted FLOPs.", pct(1-frac)))
 	}
 	if bits := share["integer bit ops"]; bits.Share > 0.05 {
-		lines = append(lines, fmt.Sprintf("GoMLX's random generator (Threefry, integer bit ops) takes %s in %.0f kernels; PyTorch draws its random numbers in one op each, and XLA fuses JAX's Threefry into its loops.", pct(bits.Share), bits.PerRun))
+		lines = append(lines, fmt.Sprintf("The in-graph random generator (its integer bit ops: on ONNX Runtime compute-onnx's SplitMix64, or pkg/rbm's for AIS) takes %s in %.0f kernels; PyTorch draws its random numbers in one op each, and XLA fuses JAX's Threefry into its loops.", pct(bits.Share), bits.PerRun))
 	}
 	return lines
 }
@@ -232,12 +232,12 @@ func profileMarkdown(w io.Writer, r profileReport) {
 			p("| %s %s%s | %s | %.2f | %d | %d | %s | %s |", row.Model, row.Mode, dagger(row.Measured), ratioText(row.Ratio), row.Step.MsPerRun,
 				row.Step.KernelsPerRun, row.Step.ONNXNodes, xla, strings.Join(tops, ", "))
 		}
-		if notes := remeasuredNotes(len(r.Rows), func(i int) (string, *remeasured) {
+		if notes := remeasuredNotes("Profiled again", len(r.Rows), func(i int) (string, *remeasured) {
 			return r.Rows[i].Model + " " + r.Rows[i].Mode, r.Rows[i].Measured
 		}); len(notes) > 0 {
 			p("")
 			for _, n := range notes {
-				p(strings.Replace(n, "Measured again", "Profiled again", 1))
+				p(n)
 			}
 		}
 		for _, row := range r.Rows {
@@ -529,7 +529,8 @@ names what it reads, and none holds a number of its own.
   sweep samples h with, and summed in float64: the float64 Log and Exp of the
   earlier profile are gone. And all the uniforms of a call come from one
   in-graph SplitMix64 evaluation, two 24-bit numbers per 64-bit word, instead
-  of a Threefry call per temperature and layer. The peers compute the same
+  of one call of GoMLX's generator per temperature and layer (on ONNX Runtime,
+  compute-onnx's SplitMix64, a whole 64-bit word per 32-bit number). The peers compute the same
   formula (with their own expm1 and log1p). Fewer kernels per run (the rows
   table against the earlier profile's) did not make the step faster (the bench
   table's † row): what is left around the products (Gemm) is a few dozen small

@@ -8,9 +8,9 @@
 # the softplus difference itself elsewhere, in float32 (each framework's own
 # expm1 and log1p; GoMLX's graph uses 2 tanh(z/2) / (1 - tanh(z/2)) and
 # Goldberg's log(u) y / (u - 1), ONNX having neither), summed in float64 into
-# the float64 log w; then one Gibbs sweep at beta in
-# float32 that reuses sigmoid(beta x). Go: BenchmarkAIS in pkg/rbm (rbm.AIS). The unit is chain-temps:
-# chains x temperatures per second.
+# the float64 log w; then one Gibbs sweep at beta in float32 that reuses
+# sigmoid(beta x). Go: BenchmarkAIS in pkg/rbm (rbm.AIS). The unit is
+# chain-temps: chains x temperatures per second.
 
 
 @workload("rbm-ais", modes=("eval",), unit="chain-temps")
